@@ -1,0 +1,1 @@
+//! The canonical `cue fmt` layout. (Being written.)

@@ -1,0 +1,178 @@
+//! Parsing text into a tree-sitter tree, and re-parsing after an edit with tree-sitter's
+//! incremental algorithm. A [`Parse`] owns its text and tree; views into it borrow it.
+
+use std::cell::RefCell;
+
+use tree_sitter::{InputEdit, Parser, Point, Tree};
+
+use crate::TextRange;
+use crate::ast::{AstNode, SourceFile, SyntaxNode};
+use crate::diagnostics::{self, SyntaxError};
+use crate::line_index::LineIndex;
+
+thread_local! {
+    static PARSER: RefCell<Parser> = RefCell::new(new_parser());
+}
+
+fn new_parser() -> Parser {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_cue::LANGUAGE.into())
+        .expect("the CUE grammar is compatible with the tree-sitter runtime");
+    parser
+}
+
+/// A parsed CUE file: its text, its tree and a line index.
+pub struct Parse {
+    text: String,
+    tree: Tree,
+    line_index: LineIndex,
+}
+
+/// A change to a text: replace `range` (byte offsets in the old text) by `insert`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextEdit {
+    pub range: TextRange,
+    pub insert: String,
+}
+
+/// Parses `text`. Never fails: syntax errors are nodes in the tree, reported by
+/// [`Parse::errors`].
+pub fn parse(text: impl Into<String>) -> Parse {
+    let text = text.into();
+    let tree = run_parser(&text, None);
+    let line_index = LineIndex::new(&text);
+    Parse {
+        text,
+        tree,
+        line_index,
+    }
+}
+
+fn run_parser(text: &str, old: Option<&Tree>) -> Tree {
+    PARSER.with(|parser| {
+        let mut parser = parser.borrow_mut();
+        parser.parse(text, old).unwrap_or_else(|| {
+            // Only a cancelled or timed-out parse returns None; we set neither, but reset
+            // and try once more rather than panic.
+            parser.reset();
+            parser
+                .parse(text, None)
+                .expect("tree-sitter parse without cancellation")
+        })
+    })
+}
+
+impl Parse {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    pub fn line_index(&self) -> &LineIndex {
+        &self.line_index
+    }
+
+    pub fn root(&self) -> SourceFile<'_> {
+        SourceFile::cast(self.root_node()).expect("the root of a CUE tree is a source_file")
+    }
+
+    pub fn root_node(&self) -> SyntaxNode<'_> {
+        SyntaxNode::new(self.tree.root_node(), &self.text)
+    }
+
+    /// Every syntax error of the file, in source order.
+    pub fn errors(&self) -> Vec<SyntaxError> {
+        diagnostics::syntax_errors(self)
+    }
+
+    /// Applies `edit` to the text and re-parses incrementally, reusing the unchanged parts
+    /// of the old tree.
+    pub fn apply_edit(&mut self, edit: &TextEdit) {
+        let start = crate::line_index::floor_char_boundary(&self.text, edit.range.start);
+        let old_end = crate::line_index::floor_char_boundary(&self.text, edit.range.end.max(start));
+        let start_position = point_at(&self.text, &self.line_index, start);
+        let old_end_position = point_at(&self.text, &self.line_index, old_end);
+        self.text.replace_range(start..old_end, &edit.insert);
+        let new_end = start + edit.insert.len();
+        self.line_index = LineIndex::new(&self.text);
+        let new_end_position = point_at(&self.text, &self.line_index, new_end);
+        self.tree.edit(&InputEdit {
+            start_byte: start,
+            old_end_byte: old_end,
+            new_end_byte: new_end,
+            start_position,
+            old_end_position,
+            new_end_position,
+        });
+        self.tree = run_parser(&self.text, Some(&self.tree));
+    }
+}
+
+fn point_at(text: &str, index: &LineIndex, offset: usize) -> Point {
+    let line = index.line_of(offset);
+    let _ = text;
+    Point {
+        row: line,
+        column: offset - index.line_start(line),
+    }
+}
+
+/// Turns file bytes into text. Invalid UTF-8 becomes U+FFFD and is reported at its place,
+/// so a file that is not UTF-8 still parses and gets a clear error.
+pub fn decode_source(bytes: &[u8]) -> (String, Vec<SyntaxError>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), Vec::new()),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len());
+            let mut errors = Vec::new();
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+                if !chunk.invalid().is_empty() {
+                    let start = text.len();
+                    text.push('\u{FFFD}');
+                    if errors.len() < 100 {
+                        errors.push(SyntaxError {
+                            range: start..text.len(),
+                            message: "illegal UTF-8 encoding".to_owned(),
+                        });
+                    }
+                }
+            }
+            (text, errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incremental_edit_matches_full_parse() {
+        let mut p = parse("a: 1\nb: {\n\tc: 2\n}\n");
+        let c = p.text().find("2").unwrap();
+        p.apply_edit(&TextEdit {
+            range: c..c + 1,
+            insert: "\"x\"".into(),
+        });
+        let fresh = parse(p.text().to_owned());
+        assert_eq!(
+            p.tree().root_node().to_sexp(),
+            fresh.tree().root_node().to_sexp()
+        );
+        assert!(p.text().contains("c: \"x\""));
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_and_replaced() {
+        let (text, errors) = decode_source(b"a: \"\xff\"\n");
+        assert_eq!(text, "a: \"\u{FFFD}\"\n");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].message, "illegal UTF-8 encoding");
+        assert_eq!(errors[0].range.start, 4);
+    }
+}
