@@ -1,1 +1,8 @@
-fn main() {}
+//! The `xdef` binary: the language server (`xdef lsp`) and the command line.
+//! Command-line entry points live in [`cli`], one module per command.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

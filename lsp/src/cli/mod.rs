@@ -1,0 +1,39 @@
+//! Command-line interface: argument parsing and one module per command. Every command
+//! prints errors as `file:line:col: message` on stderr and exits 1 when it found problems,
+//! 2 when it could not run (bad arguments, unreadable files).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod files;
+mod fmt;
+
+#[derive(Parser)]
+#[command(name = "xdef", version, about = "Language server and command line for KubeVela X-Definitions")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Format CUE files in the canonical `cue fmt` layout.
+    Fmt(fmt::Args),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Fmt(args) => fmt::run(args),
+    }
+}
+
+/// Path as shown to the user: relative to the working directory when possible.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+}
+
+pub use files::{SourceFile, collect_cue_files, read_source};
