@@ -28,7 +28,11 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let name = name.to_string_lossy();
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            if name.starts_with('.') || name == "cue.mod" || name == "node_modules" || name == "target" {
+            if name.starts_with('.')
+                || name == "cue.mod"
+                || name == "node_modules"
+                || name == "target"
+            {
                 continue;
             }
             walk_dir(&path, out)?;
@@ -58,13 +62,25 @@ impl SourceFile {
 
     /// `file:line:col: message`
     pub fn format_error(&self, error: &SyntaxError) -> String {
-        let pos = self.parse.line_index().line_col(self.parse.text(), error.range.start);
-        format!("{}:{}: {}", super::display_path(&self.path), pos, error.message)
+        let pos = self
+            .parse
+            .line_index()
+            .line_col(self.parse.text(), error.range.start);
+        format!(
+            "{}:{}: {}",
+            super::display_path(&self.path),
+            pos,
+            error.message
+        )
     }
 }
 
 pub fn read_source(path: &Path) -> Result<SourceFile, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let (text, decode_errors) = xdef_syntax::decode_source(&bytes);
-    Ok(SourceFile { path: path.to_owned(), parse: xdef_syntax::parse(text), decode_errors })
+    Ok(SourceFile {
+        path: path.to_owned(),
+        parse: xdef_syntax::parse(text),
+        decode_errors,
+    })
 }

@@ -11,7 +11,11 @@ mod files;
 mod fmt;
 
 #[derive(Parser)]
-#[command(name = "xdef", version, about = "Language server and command line for KubeVela X-Definitions")]
+#[command(
+    name = "xdef",
+    version,
+    about = "Language server and command line for KubeVela X-Definitions"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,7 +37,10 @@ pub fn main() -> ExitCode {
 /// Path as shown to the user: relative to the working directory when possible.
 pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+    path.strip_prefix(&cwd)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 pub use files::{SourceFile, collect_cue_files, read_source};

@@ -1,0 +1,317 @@
+//! Builtin functions: the universe (`len`, `close`, `and`, `or`, `div`, `mod`, `quo`,
+//! `rem`) and the standard-library packages, one module per package. A package module
+//! registers its functions with [`Registry::add`]; the compiler resolves `pkg.Name` to a
+//! [`BuiltinId`] at compile time.
+//!
+//! Most library functions are pure functions of concrete [`Data`]: they receive their
+//! arguments fully evaluated and return data or an error message. A function registered
+//! as a validator may also be used with its first argument left out
+//! (`strings.MinRunes(3)`), which makes it a constraint checked once the value is
+//! concrete.
+
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+
+use crate::data::Data;
+
+mod strings;
+
+/// Index of a builtin in the registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BuiltinId(pub u16);
+
+/// Universe builtins that need the evaluator (they look at non-concrete values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Universe {
+    Len,
+    Close,
+    And,
+    Or,
+    Div,
+    Mod,
+    Quo,
+    Rem,
+}
+
+/// The result of a library function: data, or an error message.
+pub type BuiltinResult = Result<Data, String>;
+
+#[derive(Clone, Copy)]
+pub enum Func {
+    Universe(Universe),
+    /// A function of concrete arguments.
+    Data(fn(&[Data]) -> BuiltinResult),
+    /// A constant (`math.Pi`).
+    Const(fn() -> Data),
+}
+
+pub struct Builtin {
+    /// Import path (`strings`, `encoding/json`), empty for the universe.
+    pub pkg: &'static str,
+    pub name: &'static str,
+    /// Number of parameters; for variadic functions, the minimum.
+    pub params: usize,
+    pub variadic: bool,
+    /// May be used as a validator with its first argument left out.
+    pub validator: bool,
+    pub func: Func,
+}
+
+/// Collects builtins at start-up.
+#[derive(Default)]
+pub struct Registry {
+    builtins: Vec<Builtin>,
+}
+
+impl Registry {
+    pub fn add(
+        &mut self,
+        pkg: &'static str,
+        name: &'static str,
+        params: usize,
+        func: fn(&[Data]) -> BuiltinResult,
+    ) {
+        self.builtins.push(Builtin {
+            pkg,
+            name,
+            params,
+            variadic: false,
+            validator: false,
+            func: Func::Data(func),
+        });
+    }
+
+    pub fn add_variadic(
+        &mut self,
+        pkg: &'static str,
+        name: &'static str,
+        min: usize,
+        func: fn(&[Data]) -> BuiltinResult,
+    ) {
+        self.builtins.push(Builtin {
+            pkg,
+            name,
+            params: min,
+            variadic: true,
+            validator: false,
+            func: Func::Data(func),
+        });
+    }
+
+    /// A function that can also be used as a validator `pkg.Name(args…)`: it is called with
+    /// the value first and must return a bool.
+    pub fn add_validator(
+        &mut self,
+        pkg: &'static str,
+        name: &'static str,
+        params: usize,
+        func: fn(&[Data]) -> BuiltinResult,
+    ) {
+        self.builtins.push(Builtin {
+            pkg,
+            name,
+            params,
+            variadic: false,
+            validator: true,
+            func: Func::Data(func),
+        });
+    }
+
+    pub fn add_const(&mut self, pkg: &'static str, name: &'static str, value: fn() -> Data) {
+        self.builtins.push(Builtin {
+            pkg,
+            name,
+            params: 0,
+            variadic: false,
+            validator: false,
+            func: Func::Const(value),
+        });
+    }
+
+    fn add_universe(&mut self, name: &'static str, params: usize, variadic: bool, u: Universe) {
+        self.builtins.push(Builtin {
+            pkg: "",
+            name,
+            params,
+            variadic,
+            validator: false,
+            func: Func::Universe(u),
+        });
+    }
+}
+
+struct Tables {
+    builtins: Vec<Builtin>,
+    by_name: FxHashMap<(&'static str, &'static str), BuiltinId>,
+    packages: FxHashMap<&'static str, ()>,
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut r = Registry::default();
+        r.add_universe("len", 1, false, Universe::Len);
+        r.add_universe("close", 1, false, Universe::Close);
+        r.add_universe("and", 1, false, Universe::And);
+        r.add_universe("or", 1, false, Universe::Or);
+        r.add_universe("div", 2, false, Universe::Div);
+        r.add_universe("mod", 2, false, Universe::Mod);
+        r.add_universe("quo", 2, false, Universe::Quo);
+        r.add_universe("rem", 2, false, Universe::Rem);
+        strings::register(&mut r);
+        let mut by_name = FxHashMap::default();
+        let mut packages = FxHashMap::default();
+        for (i, b) in r.builtins.iter().enumerate() {
+            by_name.insert((b.pkg, b.name), BuiltinId(i as u16));
+            if !b.pkg.is_empty() {
+                packages.insert(b.pkg, ());
+            }
+        }
+        Tables {
+            builtins: r.builtins,
+            by_name,
+            packages,
+        }
+    })
+}
+
+pub fn get(id: BuiltinId) -> &'static Builtin {
+    &tables().builtins[id.0 as usize]
+}
+
+/// A member of a package (`""` for the universe).
+pub fn lookup(pkg: &str, name: &str) -> Option<BuiltinId> {
+    tables().by_name.get(&(pkg, name)).copied()
+}
+
+/// What kind of package an import path names.
+pub enum PackageKind {
+    Builtin(&'static str),
+}
+
+pub fn package(path: &str) -> Option<PackageKind> {
+    tables()
+        .packages
+        .get_key_value(path)
+        .map(|(k, _)| PackageKind::Builtin(k))
+}
+
+/// All members of a standard-library package, for completion.
+pub fn members(pkg: &str) -> Vec<&'static Builtin> {
+    tables().builtins.iter().filter(|b| b.pkg == pkg).collect()
+}
+
+/// Helpers for argument checking in library functions.
+pub mod args {
+    use std::rc::Rc;
+
+    use crate::data::Data;
+    use crate::number::Num;
+
+    pub fn str(args: &[Data], i: usize) -> Result<&str, String> {
+        match args.get(i) {
+            Some(Data::Str(s)) => Ok(s),
+            Some(other) => Err(format!(
+                "cannot use {} (type {}) as string in argument {}",
+                describe(other),
+                other.kind_name(),
+                i + 1
+            )),
+            None => Err(format!("missing argument {}", i + 1)),
+        }
+    }
+
+    pub fn bytes_or_str(args: &[Data], i: usize) -> Result<Vec<u8>, String> {
+        match args.get(i) {
+            Some(Data::Str(s)) => Ok(s.as_bytes().to_vec()),
+            Some(Data::Bytes(b)) => Ok(b.to_vec()),
+            Some(other) => Err(format!(
+                "cannot use {} (type {}) as bytes in argument {}",
+                describe(other),
+                other.kind_name(),
+                i + 1
+            )),
+            None => Err(format!("missing argument {}", i + 1)),
+        }
+    }
+
+    pub fn num(args: &[Data], i: usize) -> Result<&Num, String> {
+        match args.get(i) {
+            Some(Data::Num(n)) => Ok(n),
+            Some(other) => Err(format!(
+                "cannot use {} (type {}) as number in argument {}",
+                describe(other),
+                other.kind_name(),
+                i + 1
+            )),
+            None => Err(format!("missing argument {}", i + 1)),
+        }
+    }
+
+    pub fn int(args: &[Data], i: usize) -> Result<i64, String> {
+        let n = num(args, i)?;
+        if !n.is_int() && !n.is_integral() {
+            return Err(format!(
+                "cannot use {n} (type float) as int in argument {}",
+                i + 1
+            ));
+        }
+        n.to_i64()
+            .ok_or_else(|| format!("argument {} out of range: {n}", i + 1))
+    }
+
+    pub fn bool(args: &[Data], i: usize) -> Result<bool, String> {
+        match args.get(i) {
+            Some(Data::Bool(b)) => Ok(*b),
+            Some(other) => Err(format!(
+                "cannot use {} (type {}) as bool in argument {}",
+                describe(other),
+                other.kind_name(),
+                i + 1
+            )),
+            None => Err(format!("missing argument {}", i + 1)),
+        }
+    }
+
+    pub fn list(args: &[Data], i: usize) -> Result<&[Data], String> {
+        match args.get(i) {
+            Some(Data::List(l)) => Ok(l),
+            Some(other) => Err(format!(
+                "cannot use {} (type {}) as list in argument {}",
+                describe(other),
+                other.kind_name(),
+                i + 1
+            )),
+            None => Err(format!("missing argument {}", i + 1)),
+        }
+    }
+
+    pub fn strings(args: &[Data], i: usize) -> Result<Vec<Rc<str>>, String> {
+        list(args, i)?
+            .iter()
+            .map(|d| match d {
+                Data::Str(s) => Ok(s.clone()),
+                other => Err(format!(
+                    "cannot use {} (type {}) as string in list argument {}",
+                    describe(other),
+                    other.kind_name(),
+                    i + 1
+                )),
+            })
+            .collect()
+    }
+
+    /// A short rendering of a value for messages.
+    pub fn describe(d: &Data) -> String {
+        match d {
+            Data::Str(s) => crate::value::quote_string(s),
+            Data::Num(n) => n.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::Null => "null".to_owned(),
+            Data::Bytes(b) => crate::value::quote_bytes(b),
+            Data::List(_) => "[...]".to_owned(),
+            Data::Struct(_) => "{...}".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,1215 @@
+//! From the typed AST to the IR: literals decoded, labels interned, every identifier
+//! resolved lexically to a field, a `let`, a local or a package, exactly by CUE's scoping
+//! rules (a reference binds to the innermost enclosing struct literal that declares it).
+//! Compile errors (unresolved references, bad literals, unknown imports) become
+//! [`ExprKind::Error`] nodes plus a diagnostic, so evaluation still reports everything
+//! else.
+
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+use xdef_syntax::ast::{
+    self, AstNode, Clause as AstClause, Constraint, Decl as AstDecl, Expr as AstExpr, FieldValue,
+    LabelName, ListElem as AstListElem,
+};
+use xdef_syntax::literal::{self, NumberLit, Segment};
+
+use crate::builtins::{self, PackageKind};
+use crate::diagnostic::Diagnostic;
+use crate::ir::*;
+use crate::label::{Feature, Interner};
+use crate::number::{Num, NumKind};
+use crate::value::{BoundOp, Kinds};
+
+/// What a name is bound to in a scope.
+#[derive(Clone, Copy)]
+enum Binding {
+    Field(Feature),
+    Local(u32),
+    /// An alias for field `label` of the struct scope at `scope` (no frame of its own).
+    Alias {
+        scope: usize,
+        label: Feature,
+    },
+    Package(PackageRef),
+}
+
+#[derive(Clone, Copy)]
+pub enum PackageRef {
+    /// A CUE-source package compiled into the program.
+    Source(PkgId),
+    /// A standard-library package implemented in Rust.
+    Builtin(&'static str),
+}
+
+struct Scope {
+    /// Whether the scope has a frame at run time (struct literals and clause frames do;
+    /// alias and import scopes do not).
+    frame: bool,
+    names: FxHashMap<Rc<str>, Binding>,
+}
+
+/// Supplies the source of non-standard packages (`vela/op`, user packages).
+pub trait PackageLoader {
+    /// The files (name, text) of the package imported as `path`, or None if unknown.
+    fn load(&self, path: &str) -> Option<Vec<(String, String)>>;
+}
+
+/// A loader that knows no packages beyond the standard library.
+pub struct NoPackages;
+
+impl PackageLoader for NoPackages {
+    fn load(&self, _: &str) -> Option<Vec<(String, String)>> {
+        None
+    }
+}
+
+/// A source file of the program.
+pub struct SourceFile {
+    pub name: String,
+    pub parse: xdef_syntax::Parse,
+}
+
+pub struct Package {
+    pub path: Rc<str>,
+    /// One struct literal per file; all are conjuncts of the package root.
+    pub roots: Vec<ExprId>,
+}
+
+/// A compiled program: the main package (id 0) and every package it imports.
+pub struct Program {
+    pub exprs: Vec<Expr>,
+    pub interner: Interner,
+    pub files: Vec<SourceFile>,
+    pub packages: Vec<Package>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Program {
+    pub fn expr(&self, id: ExprId) -> &Expr {
+        &self.exprs[id.0 as usize]
+    }
+
+    pub fn main_package(&self) -> &Package {
+        &self.packages[0]
+    }
+}
+
+/// Compiles the files of one package, loading imported packages through `loader`.
+pub fn compile(files: Vec<SourceFile>, loader: &dyn PackageLoader) -> Program {
+    let mut program = Program {
+        exprs: Vec::new(),
+        interner: Interner::default(),
+        files: Vec::new(),
+        packages: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let mut loaded: FxHashMap<String, Option<PkgId>> = FxHashMap::default();
+    compile_package(&mut program, "", files, loader, &mut loaded, 0);
+    program
+}
+
+fn compile_package(
+    program: &mut Program,
+    path: &str,
+    files: Vec<SourceFile>,
+    loader: &dyn PackageLoader,
+    loaded: &mut FxHashMap<String, Option<PkgId>>,
+    depth: usize,
+) -> PkgId {
+    let pkg = PkgId(program.packages.len() as u32);
+    program.packages.push(Package {
+        path: Rc::from(path),
+        roots: Vec::new(),
+    });
+    let first_file = program.files.len() as u32;
+    program.files.extend(files);
+    let file_ids: Vec<FileId> = (first_file..program.files.len() as u32)
+        .map(FileId)
+        .collect();
+    for &file in &file_ids {
+        for e in program.files[file.0 as usize].parse.errors() {
+            program
+                .diagnostics
+                .push(Diagnostic::error(Span::new(file, e.range), e.message));
+        }
+    }
+
+    // Labels declared at the top of any file of the package are visible in all of them.
+    let mut top_names: FxHashMap<Rc<str>, Binding> = FxHashMap::default();
+    let mut let_features: FxHashMap<(u32, usize), Feature> = FxHashMap::default();
+    for &file in &file_ids {
+        let parse = &program.files[file.0 as usize].parse;
+        let decls: Vec<AstDecl<'_>> = parse.root().decls().collect();
+        collect_struct_names(
+            &mut program.interner,
+            &decls,
+            &mut top_names,
+            &mut let_features,
+            file.0,
+        );
+    }
+
+    // Resolve imports per file.
+    let mut file_imports: Vec<FxHashMap<Rc<str>, Binding>> = Vec::new();
+    for &file in &file_ids {
+        let mut imports = FxHashMap::default();
+        let specs: Vec<(
+            Option<String>,
+            Option<(String, xdef_syntax::TextRange)>,
+            xdef_syntax::TextRange,
+        )> = {
+            let parse = &program.files[file.0 as usize].parse;
+            parse
+                .root()
+                .imports()
+                .map(|spec| {
+                    let name = spec.name().map(|n| n.text().to_owned());
+                    let path = spec.path().and_then(|p| {
+                        let (decoded, _) = literal::decode_string(p);
+                        decoded
+                            .constant()
+                            .map(|b| (String::from_utf8_lossy(&b).into_owned(), p.range()))
+                    });
+                    (name, path, spec.range())
+                })
+                .collect()
+        };
+        for (name, path, range) in specs {
+            let Some((path, path_range)) = path else {
+                continue;
+            };
+            // `import "path:name"` names the package explicitly.
+            let (import_path, explicit) = match path.split_once(':') {
+                Some((p, n)) => (p.to_owned(), Some(n.to_owned())),
+                None => (path.clone(), None),
+            };
+            let local = name.or(explicit).unwrap_or_else(|| {
+                import_path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&import_path)
+                    .to_owned()
+            });
+            let binding = if let Some(kind) = builtins::package(&import_path) {
+                match kind {
+                    PackageKind::Builtin(p) => Some(PackageRef::Builtin(p)),
+                }
+            } else {
+                match loaded.get(&import_path) {
+                    Some(Some(id)) => Some(PackageRef::Source(*id)),
+                    Some(None) => None,
+                    None => {
+                        if depth > 32 {
+                            None
+                        } else {
+                            match loader.load(&import_path) {
+                                Some(sources) => {
+                                    loaded.insert(import_path.clone(), None);
+                                    let files = sources
+                                        .into_iter()
+                                        .map(|(name, text)| SourceFile {
+                                            name,
+                                            parse: xdef_syntax::parse(text),
+                                        })
+                                        .collect();
+                                    let id = compile_package(
+                                        program,
+                                        &import_path,
+                                        files,
+                                        loader,
+                                        loaded,
+                                        depth + 1,
+                                    );
+                                    loaded.insert(import_path.clone(), Some(id));
+                                    Some(PackageRef::Source(id))
+                                }
+                                None => None,
+                            }
+                        }
+                    }
+                }
+            };
+            match binding {
+                Some(b) => {
+                    imports.insert(Rc::from(local.as_str()), Binding::Package(b));
+                }
+                None => program.diagnostics.push(Diagnostic::error(
+                    Span::new(file, path_range.clone()),
+                    format!("cannot find package \"{import_path}\""),
+                )),
+            }
+            let _ = range;
+        }
+        file_imports.push(imports);
+    }
+
+    let mut roots = Vec::new();
+    for (i, &file) in file_ids.iter().enumerate() {
+        // Take the parse out so the compiler can borrow the program mutably.
+        let parse = std::mem::replace(
+            &mut program.files[file.0 as usize].parse,
+            xdef_syntax::parse(String::new()),
+        );
+        {
+            let mut compiler = Compiler {
+                program,
+                file,
+                scopes: vec![
+                    Scope {
+                        frame: false,
+                        names: file_imports[i].clone(),
+                    },
+                    Scope {
+                        frame: true,
+                        names: top_names.clone(),
+                    },
+                ],
+                let_features: let_features.clone(),
+                depth: 0,
+            };
+            let root = parse.root();
+            let decls: Vec<AstDecl<'_>> = root.decls().collect();
+            let span = Span::new(file, root.range());
+            let lit = compiler.compile_decls(&decls, span.clone());
+            roots.push(compiler.push(ExprKind::Struct(Rc::new(lit)), span));
+        }
+        program.files[file.0 as usize].parse = parse;
+    }
+    program.packages[pkg.0 as usize].roots = roots;
+    pkg
+}
+
+/// Collects the names a struct literal binds: identifier labels, label aliases and lets.
+fn collect_struct_names(
+    interner: &mut Interner,
+    decls: &[AstDecl<'_>],
+    names: &mut FxHashMap<Rc<str>, Binding>,
+    lets: &mut FxHashMap<(u32, usize), Feature>,
+    file: u32,
+) {
+    for decl in decls {
+        match decl {
+            AstDecl::Field(field) => {
+                let Some(label) = field.label() else { continue };
+                if let Some(LabelName::Ident(ident)) = label.name() {
+                    let feature = interner.label(ident.name(), false);
+                    names
+                        .entry(Rc::from(ident.name()))
+                        .or_insert(Binding::Field(feature));
+                    if let Some(alias) = label.alias() {
+                        names.insert(Rc::from(alias.name()), Binding::Field(feature));
+                    }
+                }
+                if let Some(LabelName::String(s)) = label.name() {
+                    if let Some(alias) = label.alias() {
+                        let (decoded, _) = literal::decode_string(s);
+                        if let Some(bytes) = decoded.constant() {
+                            let feature = interner.regular(&String::from_utf8_lossy(&bytes));
+                            names.insert(Rc::from(alias.name()), Binding::Field(feature));
+                        }
+                    }
+                }
+            }
+            AstDecl::Let(let_clause) => {
+                if let Some(name) = let_clause.name() {
+                    let feature = interner.new_let(name.name());
+                    lets.insert((file, let_clause.range().start), feature);
+                    names.insert(Rc::from(name.name()), Binding::Field(feature));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Deepest nesting the compiler follows before reporting an error.
+const MAX_DEPTH: usize = 2000;
+
+struct Compiler<'p> {
+    program: &'p mut Program,
+    file: FileId,
+    scopes: Vec<Scope>,
+    /// The feature of every `let` declaration, by (file, offset).
+    let_features: FxHashMap<(u32, usize), Feature>,
+    depth: usize,
+}
+
+impl Compiler<'_> {
+    fn push(&mut self, kind: ExprKind, span: Span) -> ExprId {
+        let id = ExprId(self.program.exprs.len() as u32);
+        self.program.exprs.push(Expr { kind, span });
+        id
+    }
+
+    fn span(&self, range: xdef_syntax::TextRange) -> Span {
+        Span::new(self.file, range)
+    }
+
+    fn error(&mut self, range: xdef_syntax::TextRange, message: impl Into<String>) -> ExprId {
+        let message: String = message.into();
+        let span = self.span(range);
+        self.program
+            .diagnostics
+            .push(Diagnostic::error(span.clone(), message.clone()));
+        self.push(ExprKind::Error(Rc::from(message)), span)
+    }
+
+    fn compile_decls(&mut self, decls: &[AstDecl<'_>], span: Span) -> StructLit {
+        let mut out = Vec::with_capacity(decls.len());
+        for decl in decls {
+            self.compile_decl(*decl, &mut out);
+        }
+        StructLit { decls: out, span }
+    }
+
+    fn compile_struct(&mut self, lit: ast::StructLit<'_>) -> ExprId {
+        let decls: Vec<AstDecl<'_>> = lit.decls().collect();
+        let mut names = FxHashMap::default();
+        collect_struct_names(
+            &mut self.program.interner,
+            &decls,
+            &mut names,
+            &mut self.let_features,
+            self.file.0,
+        );
+        self.scopes.push(Scope { frame: true, names });
+        let span = self.span(lit.range());
+        let compiled = self.compile_decls(&decls, span.clone());
+        self.scopes.pop();
+        self.push(ExprKind::Struct(Rc::new(compiled)), span)
+    }
+
+    fn compile_decl(&mut self, decl: AstDecl<'_>, out: &mut Vec<Decl>) {
+        match decl {
+            AstDecl::Field(field) => {
+                if let Some(d) = self.compile_field(field) {
+                    out.push(d);
+                }
+            }
+            AstDecl::Embedding(embedding) => {
+                if let Some(expr) = embedding.expr() {
+                    let id = self.compile_expr(expr);
+                    out.push(Decl::Embed(id));
+                }
+            }
+            AstDecl::Ellipsis(ellipsis) => {
+                let ty = ellipsis.ty().map(|t| self.compile_expr(t));
+                out.push(Decl::Ellipsis(ty, self.span(ellipsis.range())));
+            }
+            AstDecl::Let(let_clause) => {
+                let Some(label) = self
+                    .let_features
+                    .get(&(self.file.0, let_clause.range().start))
+                    .copied()
+                else {
+                    return;
+                };
+                let value = match let_clause.value() {
+                    Some(v) => self.compile_expr(v),
+                    None => self.error(let_clause.range(), "let without a value"),
+                };
+                out.push(Decl::Let {
+                    label,
+                    value,
+                    span: self.span(let_clause.range()),
+                });
+            }
+            AstDecl::Attribute(_) => {}
+            AstDecl::Comprehension(comp) => {
+                let compiled = self.compile_comprehension(comp);
+                out.push(Decl::Comprehension(Rc::new(compiled)));
+            }
+        }
+    }
+
+    fn compile_field(&mut self, field: ast::Field<'_>) -> Option<Decl> {
+        let label = field.label()?;
+        let span = self.span(field.range());
+        let label_span = self.span(label.range());
+        let kind = match label.constraint() {
+            Constraint::Regular => FieldKind::Regular,
+            Constraint::Optional => FieldKind::Optional,
+            Constraint::Required => FieldKind::Required,
+        };
+        let doc = doc_comment(field.syntax());
+        let attributes: Vec<Attribute> = field
+            .attributes()
+            .map(|a| Attribute {
+                name: Rc::from(a.name()),
+                body: Rc::from(a.body()),
+            })
+            .collect();
+        if label.postfix_alias().is_some() {
+            let id = self.error(label.range(), "postfix aliases (~X) are not supported yet");
+            return Some(Decl::Embed(id));
+        }
+
+        // The label.
+        enum L {
+            Static(Feature),
+            Dynamic(ExprId),
+            Pattern(ExprId, bool),
+        }
+        let l = match label.name()? {
+            LabelName::Ident(ident) => L::Static(self.program.interner.label(ident.name(), false)),
+            LabelName::String(s) => {
+                let (decoded, errors) = literal::decode_string(s);
+                if let Some(e) = errors.first() {
+                    let id = self.error(e.range.clone(), e.message.clone());
+                    L::Dynamic(id)
+                } else {
+                    match decoded.constant() {
+                        Some(bytes) => L::Static(
+                            self.program
+                                .interner
+                                .regular(&String::from_utf8_lossy(&bytes)),
+                        ),
+                        None => L::Dynamic(self.compile_string(s)),
+                    }
+                }
+            }
+            LabelName::Dynamic(node) => {
+                let inner = node.children().find_map(AstExpr::cast);
+                match inner {
+                    Some(AstExpr::Alias(alias)) => match alias.value() {
+                        Some(v) => L::Dynamic(self.compile_expr(v)),
+                        None => L::Dynamic(self.error(node.range(), "missing label expression")),
+                    },
+                    Some(e) => L::Dynamic(self.compile_expr(e)),
+                    None => L::Dynamic(self.error(node.range(), "missing label expression")),
+                }
+            }
+            LabelName::Pattern(pattern) => match pattern.expr() {
+                Some(AstExpr::Alias(alias)) => {
+                    let id = match alias.value() {
+                        Some(v) => self.compile_expr(v),
+                        None => self.error(pattern.range(), "missing pattern"),
+                    };
+                    L::Pattern(id, alias.name().is_some())
+                }
+                Some(e) => L::Pattern(self.compile_expr(e), false),
+                None => L::Pattern(
+                    self.error(pattern.range(), "invalid pattern constraint"),
+                    false,
+                ),
+            },
+        };
+
+        // Pattern aliases `[X=expr]: value` bind X inside the value.
+        let pattern_alias_name = match label.name() {
+            Some(LabelName::Pattern(p)) => match p.expr() {
+                Some(AstExpr::Alias(a)) => a.name().map(|n| n.name().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        };
+
+        // The value, with a value alias `a: X=v` bound inside v.
+        let value = match field.value() {
+            Some(FieldValue::Field(inner)) => {
+                // `a: b: c` is `a: {b: c}`.
+                let inner_span = self.span(inner.range());
+                let mut decls = Vec::new();
+                let mut names = FxHashMap::default();
+                collect_struct_names(
+                    &mut self.program.interner,
+                    &[AstDecl::Field(inner)],
+                    &mut names,
+                    &mut self.let_features,
+                    self.file.0,
+                );
+                self.scopes.push(Scope { frame: true, names });
+                self.compile_decl(AstDecl::Field(inner), &mut decls);
+                self.scopes.pop();
+                self.push(
+                    ExprKind::Struct(Rc::new(StructLit {
+                        decls,
+                        span: inner_span.clone(),
+                    })),
+                    inner_span,
+                )
+            }
+            Some(FieldValue::Expr(expr)) => {
+                let with_pattern_alias = pattern_alias_name.is_some();
+                if let Some(name) = &pattern_alias_name {
+                    let mut names = FxHashMap::default();
+                    names.insert(Rc::from(name.as_str()), Binding::Local(0));
+                    self.scopes.push(Scope { frame: true, names });
+                }
+                let id = match (expr, &l) {
+                    (AstExpr::Alias(alias), L::Static(feature)) => {
+                        let feature = *feature;
+                        let target = self.scopes.len() - 1 - usize::from(with_pattern_alias);
+                        let mut names = FxHashMap::default();
+                        if let Some(n) = alias.name() {
+                            names.insert(
+                                Rc::from(n.name()),
+                                Binding::Alias {
+                                    scope: target,
+                                    label: feature,
+                                },
+                            );
+                        }
+                        self.scopes.push(Scope {
+                            frame: false,
+                            names,
+                        });
+                        let id = match alias.value() {
+                            Some(v) => self.compile_expr(v),
+                            None => self.error(alias.range(), "missing value"),
+                        };
+                        self.scopes.pop();
+                        id
+                    }
+                    (AstExpr::Alias(alias), _) => match alias.value() {
+                        Some(v) => self.compile_expr(v),
+                        None => self.error(alias.range(), "missing value"),
+                    },
+                    _ => self.compile_expr(expr),
+                };
+                if with_pattern_alias {
+                    self.scopes.pop();
+                }
+                id
+            }
+            None => self.error(field.range(), "field without a value"),
+        };
+
+        Some(match l {
+            L::Static(label) => Decl::Field(FieldDecl {
+                label,
+                kind,
+                value,
+                span,
+                label_span,
+                attributes,
+                doc,
+            }),
+            L::Dynamic(key) => Decl::Dynamic {
+                key,
+                kind,
+                value,
+                span,
+                doc,
+            },
+            L::Pattern(pattern, alias) => Decl::Pattern {
+                pattern,
+                value,
+                alias,
+                span,
+            },
+        })
+    }
+
+    fn compile_comprehension(&mut self, comp: ast::Comprehension<'_>) -> Comprehension {
+        let span = self.span(comp.range());
+        let mut clauses = Vec::new();
+        let mut pushed = 0;
+        for clause in comp.clauses() {
+            match clause {
+                AstClause::For(f) => {
+                    let source = match f.source() {
+                        Some(s) => self.compile_expr(s),
+                        None => self.error(f.range(), "for clause without a source"),
+                    };
+                    let mut names = FxHashMap::default();
+                    for (slot, node) in [(0u32, f.key()), (1u32, f.value())] {
+                        if let Some(n) = node {
+                            if n.kind() != "top" {
+                                names.insert(Rc::from(n.text()), Binding::Local(slot));
+                            }
+                        }
+                    }
+                    clauses.push(Clause::For {
+                        source,
+                        span: self.span(f.range()),
+                    });
+                    self.scopes.push(Scope { frame: true, names });
+                    pushed += 1;
+                }
+                AstClause::If(i) => {
+                    let cond = match i.condition() {
+                        Some(c) => self.compile_expr(c),
+                        None => self.error(i.range(), "if clause without a condition"),
+                    };
+                    clauses.push(Clause::If(cond));
+                }
+                AstClause::Let(l) => {
+                    let value = match l.value() {
+                        Some(v) => self.compile_expr(v),
+                        None => self.error(l.range(), "let without a value"),
+                    };
+                    clauses.push(Clause::Let(value));
+                    let mut names = FxHashMap::default();
+                    if let Some(n) = l.name() {
+                        names.insert(Rc::from(n.name()), Binding::Local(0));
+                    }
+                    self.scopes.push(Scope { frame: true, names });
+                    pushed += 1;
+                }
+                AstClause::Try(t) => {
+                    let id = self.error(t.range(), "try clauses are not supported yet");
+                    clauses.push(Clause::If(id));
+                }
+            }
+        }
+        let body = match comp.body() {
+            Some(b) => self.compile_struct(b),
+            None => self.error(comp.range(), "comprehension without a body"),
+        };
+        for _ in 0..pushed {
+            self.scopes.pop();
+        }
+        let fallback = comp
+            .fallback()
+            .and_then(|f| f.body())
+            .map(|b| self.compile_struct(b));
+        Comprehension {
+            clauses,
+            body,
+            fallback,
+            span,
+        }
+    }
+
+    fn compile_expr(&mut self, expr: AstExpr<'_>) -> ExprId {
+        self.depth += 1;
+        let id = if self.depth > MAX_DEPTH {
+            self.error(
+                expr.range(),
+                format!("expression nested more than {MAX_DEPTH} levels deep"),
+            )
+        } else {
+            stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.compile_expr_inner(expr))
+        };
+        self.depth -= 1;
+        id
+    }
+
+    fn compile_expr_inner(&mut self, expr: AstExpr<'_>) -> ExprId {
+        let range = expr.range();
+        let span = self.span(range.clone());
+        match expr {
+            AstExpr::Ident(ident) => self.resolve(ident.name(), range),
+            AstExpr::Top(_) => self.push(ExprKind::Top, span),
+            AstExpr::Bottom(_) => self.push(ExprKind::Bottom, span),
+            AstExpr::Null(_) => self.push(ExprKind::Null, span),
+            AstExpr::Bool(_, b) => self.push(ExprKind::Bool(b), span),
+            AstExpr::Int(node) | AstExpr::Float(node) => match parse_number(node.text()) {
+                Ok(n) => self.push(ExprKind::Num(n), span),
+                Err(e) => self.error(range, e),
+            },
+            AstExpr::String(s) => self.compile_string(s),
+            AstExpr::Struct(s) => self.compile_struct(s),
+            AstExpr::List(l) => self.compile_list(l),
+            AstExpr::Paren(p) => match p.expr() {
+                Some(AstExpr::Alias(_)) | None => {
+                    self.error(range, "expected an expression in parentheses")
+                }
+                Some(e) => self.compile_expr(e),
+            },
+            AstExpr::Binary(b) => {
+                let (Some(op), Some(l), Some(r)) = (b.op(), b.lhs(), b.rhs()) else {
+                    return self.error(range, "incomplete binary expression");
+                };
+                use ast::BinaryOp as B;
+                match op {
+                    B::Conjunction => {
+                        let mut parts = Vec::new();
+                        self.flatten_conjunction(AstExpr::Binary(b), &mut parts);
+                        self.push(ExprKind::Conjunction(parts), span)
+                    }
+                    B::Disjunction => {
+                        let mut alternatives = Vec::new();
+                        let has_default =
+                            self.flatten_disjunction(AstExpr::Binary(b), &mut alternatives);
+                        self.push(
+                            ExprKind::Disjunction {
+                                alternatives,
+                                has_default,
+                            },
+                            span,
+                        )
+                    }
+                    _ => {
+                        let l = self.compile_expr(l);
+                        let r = self.compile_expr(r);
+                        let op = match op {
+                            B::Or => BinOp::Or,
+                            B::And => BinOp::And,
+                            B::Equal => BinOp::Equal,
+                            B::NotEqual => BinOp::NotEqual,
+                            B::Less => BinOp::Less,
+                            B::LessEqual => BinOp::LessEqual,
+                            B::Greater => BinOp::Greater,
+                            B::GreaterEqual => BinOp::GreaterEqual,
+                            B::Match => BinOp::Match,
+                            B::NotMatch => BinOp::NotMatch,
+                            B::Add => BinOp::Add,
+                            B::Sub => BinOp::Sub,
+                            B::Mul => BinOp::Mul,
+                            B::Div => BinOp::Div,
+                            B::Conjunction | B::Disjunction => unreachable!(),
+                        };
+                        self.push(ExprKind::Binary(op, l, r), span)
+                    }
+                }
+            }
+            AstExpr::Unary(u) => {
+                let (Some(op), Some(operand)) = (u.op(), u.operand()) else {
+                    return self.error(range, "incomplete unary expression");
+                };
+                use ast::UnaryOp as U;
+                let bound = |op| -> Option<BoundOp> {
+                    Some(match op {
+                        U::Less => BoundOp::Less,
+                        U::LessEqual => BoundOp::LessEqual,
+                        U::Greater => BoundOp::Greater,
+                        U::GreaterEqual => BoundOp::GreaterEqual,
+                        U::NotEqual => BoundOp::NotEqual,
+                        U::Equal => BoundOp::Equal,
+                        U::Match => BoundOp::Match,
+                        U::NotMatch => BoundOp::NotMatch,
+                        _ => return None,
+                    })
+                };
+                if let Some(b) = bound(op) {
+                    let operand = self.compile_expr(operand);
+                    return self.push(ExprKind::Bound(b, operand), span);
+                }
+                match op {
+                    U::Default => {
+                        let mut alternatives = Vec::new();
+                        let has_default =
+                            self.flatten_disjunction(AstExpr::Unary(u), &mut alternatives);
+                        self.push(
+                            ExprKind::Disjunction {
+                                alternatives,
+                                has_default,
+                            },
+                            span,
+                        )
+                    }
+                    U::Minus | U::Plus => {
+                        // Fold negative literals so `-1` is a number, as CUE's parser does.
+                        if let AstExpr::Int(n) | AstExpr::Float(n) = operand {
+                            if let Ok(num) = parse_number(n.text()) {
+                                let num = if op == U::Minus { num.neg() } else { num };
+                                return self.push(ExprKind::Num(num), span);
+                            }
+                        }
+                        let operand = self.compile_expr(operand);
+                        let op = if op == U::Minus {
+                            UnaryOp::Minus
+                        } else {
+                            UnaryOp::Plus
+                        };
+                        self.push(ExprKind::Unary(op, operand), span)
+                    }
+                    U::Not => {
+                        let operand = self.compile_expr(operand);
+                        self.push(ExprKind::Unary(UnaryOp::Not, operand), span)
+                    }
+                    _ => unreachable!(),
+                }
+            }
+            AstExpr::Postfix(p) => {
+                let Some(operand) = p.operand() else {
+                    return self.error(range, "incomplete expression");
+                };
+                if p.op() == "..." {
+                    let operand = self.compile_expr(operand);
+                    self.push(ExprKind::Open(operand), span)
+                } else {
+                    self.error(range, "optional references (x?) are not supported yet")
+                }
+            }
+            AstExpr::Selector(s) => {
+                let (Some(operand), Some(sel)) = (s.operand(), s.selector()) else {
+                    return self.error(range, "incomplete selector");
+                };
+                let name = if sel.kind() == "string" {
+                    match sel.cast::<ast::StringLit>().map(literal::decode_string) {
+                        Some((d, _)) => match d.constant() {
+                            Some(b) => (String::from_utf8_lossy(&b).into_owned(), true),
+                            None => {
+                                return self
+                                    .error(sel.range(), "interpolated selectors are not allowed");
+                            }
+                        },
+                        None => return self.error(sel.range(), "invalid selector"),
+                    }
+                } else {
+                    (sel.text().to_owned(), false)
+                };
+                // `pkg.Name` for a standard-library package resolves now.
+                if let AstExpr::Ident(ident) = operand {
+                    if let Some(Binding::Package(PackageRef::Builtin(pkg))) =
+                        self.lookup(ident.name()).map(|(b, _)| b)
+                    {
+                        return match builtins::lookup(pkg, &name.0) {
+                            Some(id) => self.push(ExprKind::Builtin(id), span),
+                            None => self.error(sel.range(), format!("undefined: {pkg}.{}", name.0)),
+                        };
+                    }
+                }
+                let operand = self.compile_expr(operand);
+                let feature = self.program.interner.label(&name.0, name.1);
+                self.push(ExprKind::Selector(operand, feature), span)
+            }
+            AstExpr::Index(i) => {
+                let (Some(operand), Some(index)) = (i.operand(), i.index()) else {
+                    return self.error(range, "incomplete index expression");
+                };
+                let operand = self.compile_expr(operand);
+                let index = self.compile_expr(index);
+                self.push(ExprKind::Index(operand, index), span)
+            }
+            AstExpr::Slice(s) => {
+                let Some(operand) = s.operand() else {
+                    return self.error(range, "incomplete slice expression");
+                };
+                let operand = self.compile_expr(operand);
+                let low = s.low().map(|e| self.compile_expr(e));
+                let high = s.high().map(|e| self.compile_expr(e));
+                self.push(ExprKind::Slice(operand, low, high), span)
+            }
+            AstExpr::Call(c) => {
+                let Some(function) = c.function() else {
+                    return self.error(range, "incomplete call");
+                };
+                let function = self.compile_expr(function);
+                let args: Vec<AstExpr<'_>> = c.args().collect();
+                let args = args.into_iter().map(|a| self.compile_expr(a)).collect();
+                self.push(ExprKind::Call(function, args), span)
+            }
+            AstExpr::Alias(a) => match a.value() {
+                Some(v) => self.compile_expr(v),
+                None => self.error(range, "missing value"),
+            },
+        }
+    }
+
+    fn flatten_conjunction(&mut self, expr: AstExpr<'_>, out: &mut Vec<ExprId>) {
+        match expr {
+            AstExpr::Binary(b) if b.op() == Some(ast::BinaryOp::Conjunction) => {
+                if let Some(l) = b.lhs() {
+                    self.flatten_conjunction(l, out);
+                }
+                if let Some(r) = b.rhs() {
+                    self.flatten_conjunction(r, out);
+                }
+            }
+            AstExpr::Paren(p) => match p.expr() {
+                Some(inner @ AstExpr::Binary(b)) if b.op() == Some(ast::BinaryOp::Conjunction) => {
+                    self.flatten_conjunction(inner, out)
+                }
+                _ => out.push(self.compile_expr(expr)),
+            },
+            _ => out.push(self.compile_expr(expr)),
+        }
+    }
+
+    /// Flattens `a | *b | (c | *d)` into alternatives with default marks, following the
+    /// spec's rules for defaults (an unmarked disjunction keeps the defaults of its parts;
+    /// `*v` marks all of v unless v already has defaults). Returns whether any
+    /// alternative is a default.
+    fn flatten_disjunction(&mut self, expr: AstExpr<'_>, out: &mut Vec<(ExprId, bool)>) -> bool {
+        match expr {
+            AstExpr::Binary(b) if b.op() == Some(ast::BinaryOp::Disjunction) => {
+                let l = b
+                    .lhs()
+                    .map(|l| self.flatten_disjunction(l, out))
+                    .unwrap_or(false);
+                let r = b
+                    .rhs()
+                    .map(|r| self.flatten_disjunction(r, out))
+                    .unwrap_or(false);
+                l || r
+            }
+            AstExpr::Unary(u) if u.op() == Some(ast::UnaryOp::Default) => {
+                let start = out.len();
+                let inner_default = u
+                    .operand()
+                    .map(|o| self.flatten_disjunction(o, out))
+                    .unwrap_or(false);
+                if !inner_default {
+                    for alt in &mut out[start..] {
+                        alt.1 = true;
+                    }
+                }
+                true
+            }
+            AstExpr::Paren(p) => match p.expr() {
+                Some(inner @ (AstExpr::Binary(_) | AstExpr::Unary(_) | AstExpr::Paren(_))) => {
+                    let is_disjunctive = match inner {
+                        AstExpr::Binary(b) => b.op() == Some(ast::BinaryOp::Disjunction),
+                        AstExpr::Unary(u) => u.op() == Some(ast::UnaryOp::Default),
+                        _ => true,
+                    };
+                    if is_disjunctive {
+                        self.flatten_disjunction(inner, out)
+                    } else {
+                        out.push((self.compile_expr(expr), false));
+                        false
+                    }
+                }
+                _ => {
+                    out.push((self.compile_expr(expr), false));
+                    false
+                }
+            },
+            _ => {
+                out.push((self.compile_expr(expr), false));
+                false
+            }
+        }
+    }
+
+    fn compile_list(&mut self, list: ast::ListLit<'_>) -> ExprId {
+        let span = self.span(list.range());
+        let mut elems = Vec::new();
+        let mut ellipsis = None;
+        for elem in list.elems() {
+            match elem {
+                AstListElem::Expr(e) => {
+                    let id = self.compile_expr(e);
+                    elems.push(ListElem::Expr(id));
+                }
+                AstListElem::Comprehension(c) => {
+                    let comp = self.compile_comprehension(c);
+                    elems.push(ListElem::Comprehension(Rc::new(comp)));
+                }
+                AstListElem::Ellipsis(e) => {
+                    ellipsis = Some(e.ty().map(|t| self.compile_expr(t)));
+                }
+            }
+        }
+        self.push(
+            ExprKind::List(Rc::new(ListLit {
+                elems,
+                ellipsis,
+                span: span.clone(),
+            })),
+            span,
+        )
+    }
+
+    fn compile_string(&mut self, s: ast::StringLit<'_>) -> ExprId {
+        let span = self.span(s.range());
+        let (decoded, errors) = literal::decode_string(s);
+        if let Some(e) = errors.into_iter().next() {
+            return self.error(e.range, e.message);
+        }
+        let bytes = decoded.quote.is_bytes();
+        if let Some(constant) = decoded.constant() {
+            return if bytes {
+                self.push(ExprKind::Bytes(Rc::from(constant)), span)
+            } else {
+                let text = String::from_utf8(constant).unwrap_or_default();
+                self.push(ExprKind::Str(Rc::from(text)), span)
+            };
+        }
+        let interpolations: Vec<Option<AstExpr<'_>>> = s
+            .parts()
+            .into_iter()
+            .filter_map(|p| match p {
+                ast::StringPart::Interpolation(i) => Some(i.expr()),
+                _ => None,
+            })
+            .collect();
+        let mut parts = Vec::new();
+        for segment in decoded.segments {
+            match segment {
+                Segment::Bytes(b) => parts.push(InterpolationPart::Lit(Rc::from(b))),
+                Segment::Interpolation(i) => {
+                    let id = match interpolations.get(i).copied().flatten() {
+                        Some(e) => self.compile_expr(e),
+                        None => self.error(s.range(), "empty interpolation"),
+                    };
+                    parts.push(InterpolationPart::Expr(id));
+                }
+            }
+        }
+        self.push(ExprKind::Interpolation { parts, bytes }, span)
+    }
+
+    fn lookup(&self, name: &str) -> Option<(Binding, u32)> {
+        let mut frames = 0u32;
+        for (i, scope) in self.scopes.iter().enumerate().rev() {
+            if let Some(binding) = scope.names.get(name) {
+                let binding = *binding;
+                let up = match binding {
+                    Binding::Alias { scope: target, .. } => {
+                        self.scopes[target + 1..].iter().filter(|s| s.frame).count() as u32
+                    }
+                    _ => frames,
+                };
+                let _ = i;
+                return Some((binding, up));
+            }
+            if scope.frame {
+                frames += 1;
+            }
+        }
+        None
+    }
+
+    fn resolve(&mut self, name: &str, range: xdef_syntax::TextRange) -> ExprId {
+        let span = self.span(range.clone());
+        if let Some((binding, up)) = self.lookup(name) {
+            return match binding {
+                Binding::Field(label) => self.push(ExprKind::Ref(Ref::Field { up, label }), span),
+                Binding::Alias { label, .. } => {
+                    self.push(ExprKind::Ref(Ref::Field { up, label }), span)
+                }
+                Binding::Local(slot) => self.push(ExprKind::Ref(Ref::Local { up, slot }), span),
+                Binding::Package(PackageRef::Source(pkg)) => {
+                    self.push(ExprKind::Package(pkg), span)
+                }
+                Binding::Package(PackageRef::Builtin(pkg)) => self.error(
+                    range,
+                    format!("package {pkg} used as a value (select a member, e.g. {pkg}.Name)"),
+                ),
+            };
+        }
+        if let Some(kind) = predeclared(name) {
+            return self.push(kind, span);
+        }
+        if let Some(id) = builtins::lookup("", name) {
+            return self.push(ExprKind::Builtin(id), span);
+        }
+        self.error(range, format!("reference \"{name}\" not found"))
+    }
+}
+
+/// Predeclared types of the universe.
+fn predeclared(name: &str) -> Option<ExprKind> {
+    let int_range = |lo: &str, hi: &str| {
+        ExprKind::Type(
+            Kinds::INT,
+            vec![
+                (
+                    BoundOp::GreaterEqual,
+                    Num::parse_int(lo, 10).expect("bound"),
+                ),
+                (BoundOp::LessEqual, Num::parse_int(hi, 10).expect("bound")),
+            ],
+        )
+    };
+    Some(match name {
+        "bool" => ExprKind::Type(Kinds::BOOL, vec![]),
+        "int" => ExprKind::Type(Kinds::INT, vec![]),
+        "float" => ExprKind::Type(Kinds::FLOAT, vec![]),
+        "number" => ExprKind::Type(Kinds::NUMBER, vec![]),
+        "string" => ExprKind::Type(Kinds::STRING, vec![]),
+        "bytes" => ExprKind::Type(Kinds::BYTES, vec![]),
+        "null" => ExprKind::Null,
+        "uint" => ExprKind::Type(Kinds::INT, vec![(BoundOp::GreaterEqual, Num::int(0))]),
+        "uint8" | "byte" => int_range("0", "255"),
+        "uint16" => int_range("0", "65535"),
+        "uint32" => int_range("0", "4294967295"),
+        "uint64" => int_range("0", "18446744073709551615"),
+        "uint128" => int_range("0", "340282366920938463463374607431768211455"),
+        "int8" => int_range("-128", "127"),
+        "int16" => int_range("-32768", "32767"),
+        "int32" | "rune" => int_range("-2147483648", "2147483647"),
+        "int64" => int_range("-9223372036854775808", "9223372036854775807"),
+        "int128" => int_range(
+            "-170141183460469231731687303715884105728",
+            "170141183460469231731687303715884105727",
+        ),
+        "float32" => ExprKind::Type(
+            Kinds::NUMBER,
+            vec![
+                (
+                    BoundOp::GreaterEqual,
+                    Num::parse_decimal(
+                        "-3.40282346638528859811704183484516925440e+38",
+                        NumKind::Float,
+                    )
+                    .expect("bound"),
+                ),
+                (
+                    BoundOp::LessEqual,
+                    Num::parse_decimal(
+                        "3.40282346638528859811704183484516925440e+38",
+                        NumKind::Float,
+                    )
+                    .expect("bound"),
+                ),
+            ],
+        ),
+        "float64" => ExprKind::Type(
+            Kinds::NUMBER,
+            vec![
+                (
+                    BoundOp::GreaterEqual,
+                    Num::parse_decimal(
+                        "-1.797693134862315708145274237317043567981e+308",
+                        NumKind::Float,
+                    )
+                    .expect("bound"),
+                ),
+                (
+                    BoundOp::LessEqual,
+                    Num::parse_decimal(
+                        "1.797693134862315708145274237317043567981e+308",
+                        NumKind::Float,
+                    )
+                    .expect("bound"),
+                ),
+            ],
+        ),
+        _ => return None,
+    })
+}
+
+/// Parses a number literal's text into its value.
+pub fn parse_number(text: &str) -> Result<Num, String> {
+    match literal::number_literal(text)? {
+        NumberLit::Int { radix, digits } => Num::parse_int(&digits, radix),
+        NumberLit::Si {
+            mantissa,
+            base,
+            exponent,
+        } => Num::si(&mantissa, base, exponent),
+        NumberLit::Float(text) => Num::parse_decimal(&text, NumKind::Float),
+    }
+}
+
+/// The doc comment of a declaration: the `//` lines right above it, with no blank line in
+/// between, not trailing another declaration on its line.
+pub fn doc_comment(node: ast::SyntaxNode<'_>) -> Option<Rc<str>> {
+    let text = node.source();
+    let mut lines: Vec<&str> = Vec::new();
+    let mut next_start = node.range().start;
+    let mut current = node.raw().prev_sibling();
+    while let Some(prev) = current {
+        if prev.kind() != "comment" {
+            break;
+        }
+        let between = &text[prev.end_byte()..next_start];
+        if between.matches('\n').count() > 1 {
+            break;
+        }
+        // A comment that trails code on its line belongs to that code.
+        let line_start = text[..prev.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+        if !text[line_start..prev.start_byte()].trim().is_empty() {
+            break;
+        }
+        lines.push(text[prev.byte_range()].trim_start_matches("//"));
+        next_start = prev.start_byte();
+        current = prev.prev_sibling();
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    lines.reverse();
+    let doc: Vec<&str> = lines
+        .iter()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect();
+    Some(Rc::from(doc.join("\n")))
+}

@@ -1,0 +1,73 @@
+//! Concrete data: what a fully evaluated, concrete CUE value is. Exported values,
+//! builtin arguments and results, and injected inputs (KubeVela's `parameter` and
+//! `context`) are `Data`. JSON and YAML encodings live in [`crate::encode`].
+
+use std::rc::Rc;
+
+use crate::number::Num;
+
+#[derive(Clone, Debug)]
+pub enum Data {
+    Null,
+    Bool(bool),
+    Num(Num),
+    Str(Rc<str>),
+    Bytes(Rc<[u8]>),
+    List(Vec<Data>),
+    /// Fields in order.
+    Struct(Vec<(Rc<str>, Data)>),
+}
+
+impl PartialEq for Data {
+    /// Structural equality; struct field order is ignored, numbers compare by value and
+    /// kind.
+    fn eq(&self, other: &Data) -> bool {
+        match (self, other) {
+            (Data::Null, Data::Null) => true,
+            (Data::Bool(a), Data::Bool(b)) => a == b,
+            (Data::Num(a), Data::Num(b)) => a == b,
+            (Data::Str(a), Data::Str(b)) => a == b,
+            (Data::Bytes(a), Data::Bytes(b)) => a == b,
+            (Data::List(a), Data::List(b)) => a == b,
+            (Data::Struct(a), Data::Struct(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(k, v)| b.iter().any(|(k2, v2)| k == k2 && v == v2))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Data {
+    pub fn str(s: &str) -> Data {
+        Data::Str(Rc::from(s))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Data> {
+        match self {
+            Data::Struct(fields) => fields.iter().find(|(k, _)| &**k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Data::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Data::Null => "null",
+            Data::Bool(_) => "bool",
+            Data::Num(n) if n.is_int() => "int",
+            Data::Num(_) => "float",
+            Data::Str(_) => "string",
+            Data::Bytes(_) => "bytes",
+            Data::List(_) => "list",
+            Data::Struct(_) => "struct",
+        }
+    }
+}
