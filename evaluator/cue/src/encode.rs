@@ -211,3 +211,254 @@ mod tests {
         assert_eq!(base64_std(b"hello"), "aGVsbG8=");
     }
 }
+
+/// YAML as CUE's `--out yaml` and `yaml.Marshal` write it (go-yaml v3 style: two-space
+/// indentation, block sequences not indented under their key, plain scalars where the
+/// YAML 1.2 core schema would read them back as the same string).
+pub fn to_yaml(data: &Data) -> String {
+    let mut out = String::new();
+    match data {
+        Data::Struct(fields) if !fields.is_empty() => yaml_map(&mut out, fields, 0),
+        Data::List(items) if !items.is_empty() => yaml_seq(&mut out, items, 0),
+        other => {
+            yaml_scalar(&mut out, other, 0);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn yaml_indent(out: &mut String, level: usize) {
+    for _ in 0..level {
+        out.push_str("  ");
+    }
+}
+
+fn yaml_map(out: &mut String, fields: &[(std::rc::Rc<str>, Data)], level: usize) {
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            yaml_indent(out, level);
+        }
+        yaml_key(out, k);
+        out.push(':');
+        yaml_value_after_key(out, v, level);
+    }
+}
+
+fn yaml_value_after_key(out: &mut String, v: &Data, level: usize) {
+    match v {
+        Data::Struct(f) if !f.is_empty() => {
+            out.push('\n');
+            yaml_indent(out, level + 1);
+            yaml_map(out, f, level + 1);
+        }
+        Data::List(items) if !items.is_empty() => {
+            out.push('\n');
+            yaml_indent(out, level);
+            yaml_seq(out, items, level);
+        }
+        _ => {
+            out.push(' ');
+            yaml_scalar(out, v, level + 1);
+            out.push('\n');
+        }
+    }
+}
+
+fn yaml_seq(out: &mut String, items: &[Data], level: usize) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            yaml_indent(out, level);
+        }
+        out.push_str("- ");
+        match item {
+            Data::Struct(f) if !f.is_empty() => yaml_map(out, f, level + 1),
+            Data::List(inner) if !inner.is_empty() => yaml_seq(out, inner, level + 1),
+            other => {
+                yaml_scalar(out, other, level + 1);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn yaml_key(out: &mut String, k: &str) {
+    yaml_string(out, k, 0, true);
+}
+
+fn yaml_scalar(out: &mut String, v: &Data, level: usize) {
+    match v {
+        Data::Null => out.push_str("null"),
+        Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Data::Num(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Data::Str(s) => yaml_string(out, s, level, false),
+        Data::Bytes(b) => {
+            out.push_str("!!binary ");
+            out.push_str(&base64_std(b));
+        }
+        Data::List(_) => out.push_str("[]"),
+        Data::Struct(_) => out.push_str("{}"),
+    }
+}
+
+/// Whether the YAML 1.2 core schema reads `s` as something other than a string.
+fn yaml_resolves_to_non_string(s: &str) -> bool {
+    matches!(
+        s,
+        "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "null"
+            | "Null"
+            | "NULL"
+            | "~"
+            | ".inf"
+            | ".Inf"
+            | ".INF"
+            | "-.inf"
+            | "-.Inf"
+            | "-.INF"
+            | "+.inf"
+            | ".nan"
+            | ".NaN"
+            | ".NAN"
+    ) || is_yaml_number(s)
+}
+
+fn is_yaml_number(s: &str) -> bool {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if body.is_empty() {
+        return false;
+    }
+    if let Some(hex) = body.strip_prefix("0x") {
+        return !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    if let Some(oct) = body.strip_prefix("0o") {
+        return !oct.is_empty() && oct.chars().all(|c| ('0'..='7').contains(&c));
+    }
+    let mut seen_digit = false;
+    let mut seen_dot = false;
+    let mut seen_exp = false;
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '0'..='9' => seen_digit = true,
+            '.' if !seen_dot && !seen_exp => seen_dot = true,
+            'e' | 'E' if seen_digit && !seen_exp => {
+                seen_exp = true;
+                seen_digit = false;
+                if matches!(chars.peek(), Some('+') | Some('-')) {
+                    chars.next();
+                }
+            }
+            '_' => {}
+            _ => return false,
+        }
+    }
+    seen_digit
+}
+
+fn yaml_string(out: &mut String, s: &str, level: usize, is_key: bool) {
+    if s.is_empty() {
+        out.push_str("\"\"");
+        return;
+    }
+    let has_control = s
+        .chars()
+        .any(|c| (c.is_control() && c != '\n') || c == '\u{feff}');
+    if s.contains('\n')
+        && !is_key
+        && !has_control
+        && !s.lines().any(|l| l.ends_with(' ') || l.ends_with('\t'))
+        && !s.starts_with(' ')
+    {
+        // Literal block scalar.
+        out.push('|');
+        let trimmed = s.trim_end_matches('\n');
+        let trailing = s.len() - trimmed.len();
+        match trailing {
+            0 => out.push('-'),
+            1 => {}
+            _ => out.push('+'),
+        }
+        for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
+            out.push('\n');
+            if !line.is_empty() {
+                yaml_indent(out, level.max(1));
+                out.push_str(line);
+            }
+        }
+        return;
+    }
+    if has_control || s.contains('\n') {
+        yaml_double_quoted(out, s);
+        return;
+    }
+    if yaml_resolves_to_non_string(s) {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    let needs_quotes = matches!(
+        first,
+        '#' | '&'
+            | '*'
+            | '!'
+            | '|'
+            | '>'
+            | '\''
+            | '"'
+            | '%'
+            | '@'
+            | '`'
+            | '{'
+            | '}'
+            | '['
+            | ']'
+            | ','
+            | '?'
+    ) || (matches!(first, '-' | ':')
+        && (s.len() == 1 || s[1..].starts_with([' ', '\t'])))
+        || s.starts_with(' ')
+        || s.ends_with(' ')
+        || s.contains(": ")
+        || s.contains(" #")
+        || s.ends_with(':')
+        || s == "-"
+        || s == "---"
+        || s == "...";
+    if needs_quotes {
+        out.push('\'');
+        out.push_str(&s.replace('\'', "''"));
+        out.push('\'');
+    } else {
+        out.push_str(s);
+    }
+}
+
+fn yaml_double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}

@@ -25,6 +25,7 @@ pub mod export;
 pub mod ir;
 pub mod label;
 pub mod number;
+pub mod print;
 mod regex_cache;
 pub mod value;
 

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod eval;
 mod files;
 mod fmt;
 
@@ -25,12 +26,18 @@ struct Cli {
 enum Command {
     /// Format CUE files in the canonical `cue fmt` layout.
     Fmt(fmt::Args),
+    /// Evaluate CUE and print the result as CUE.
+    Eval(eval::EvalArgs),
+    /// Evaluate CUE and print concrete data, like `cue export`.
+    Export(eval::ExportArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Fmt(args) => fmt::run(args),
+        Command::Eval(args) => eval::run_eval(args),
+        Command::Export(args) => eval::run_export(args),
     }
 }
 
