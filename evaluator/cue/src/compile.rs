@@ -31,6 +31,8 @@ enum Binding {
         scope: usize,
         label: Feature,
     },
+    /// The struct literal's own vertex (a value alias `a: X={...}`).
+    Frame,
     Package(PackageRef),
 }
 
@@ -42,11 +44,34 @@ pub enum PackageRef {
     Builtin(&'static str),
 }
 
+#[derive(Default)]
 struct Scope {
     /// Whether the scope has a frame at run time (struct literals and clause frames do;
     /// alias and import scopes do not).
     frame: bool,
     names: FxHashMap<Rc<str>, Binding>,
+    /// Aliases and lets declared here, which CUE requires to be used.
+    declared: Vec<(Rc<str>, xdef_syntax::TextRange)>,
+    used: rustc_hash::FxHashSet<Rc<str>>,
+}
+
+impl Scope {
+    fn new(frame: bool, names: FxHashMap<Rc<str>, Binding>) -> Scope {
+        Scope {
+            frame,
+            names,
+            ..Scope::default()
+        }
+    }
+}
+
+/// What [`collect_struct_names`] found besides the names.
+#[derive(Default)]
+struct Declared {
+    /// Aliases and lets, which must be referenced.
+    aliases: Vec<(Rc<str>, xdef_syntax::TextRange)>,
+    /// Names declared twice (a let or alias clashing with a field, let or alias).
+    duplicates: Vec<(Rc<str>, xdef_syntax::TextRange)>,
 }
 
 /// Supplies the source of non-standard packages (`vela/op`, user packages).
@@ -138,16 +163,17 @@ fn compile_package(
     // Labels declared at the top of any file of the package are visible in all of them.
     let mut top_names: FxHashMap<Rc<str>, Binding> = FxHashMap::default();
     let mut let_features: FxHashMap<(u32, usize), Feature> = FxHashMap::default();
+    let mut top_declared: Vec<Declared> = Vec::new();
     for &file in &file_ids {
         let parse = &program.files[file.0 as usize].parse;
         let decls: Vec<AstDecl<'_>> = parse.root().decls().collect();
-        collect_struct_names(
+        top_declared.push(collect_struct_names(
             &mut program.interner,
             &decls,
             &mut top_names,
             &mut let_features,
             file.0,
-        );
+        ));
     }
 
     // Resolve imports per file.
@@ -244,6 +270,16 @@ fn compile_package(
         file_imports.push(imports);
     }
 
+    for (i, &file) in file_ids.iter().enumerate() {
+        for (name, range) in &top_declared[i].duplicates {
+            program.diagnostics.push(Diagnostic::error(
+                Span::new(file, range.clone()),
+                format!(
+                    "{name} redeclared in this struct (a field, let or alias of that name exists)"
+                ),
+            ));
+        }
+    }
     let mut roots = Vec::new();
     for (i, &file) in file_ids.iter().enumerate() {
         // Take the parse out so the compiler can borrow the program mutably.
@@ -255,23 +291,22 @@ fn compile_package(
             let mut compiler = Compiler {
                 program,
                 file,
-                scopes: vec![
-                    Scope {
-                        frame: false,
-                        names: file_imports[i].clone(),
-                    },
-                    Scope {
-                        frame: true,
-                        names: top_names.clone(),
-                    },
-                ],
+                scopes: vec![Scope::new(false, file_imports[i].clone()), {
+                    let declared = std::mem::take(&mut top_declared[i]);
+                    let mut scope = Scope::new(true, top_names.clone());
+                    scope.declared = declared.aliases;
+                    scope
+                }],
                 let_features: let_features.clone(),
                 depth: 0,
+                pending_doc: None,
+                pending_self_alias: None,
+                extra_decls: Vec::new(),
             };
             let root = parse.root();
-            let decls: Vec<AstDecl<'_>> = root.decls().collect();
             let span = Span::new(file, root.range());
-            let lit = compiler.compile_decls(&decls, span.clone());
+            let lit = compiler.compile_decls(root.syntax(), span.clone());
+            compiler.pop_scope();
             roots.push(compiler.push(ExprKind::Struct(Rc::new(lit)), span));
         }
         program.files[file.0 as usize].parse = parse;
@@ -287,40 +322,102 @@ fn collect_struct_names(
     names: &mut FxHashMap<Rc<str>, Binding>,
     lets: &mut FxHashMap<(u32, usize), Feature>,
     file: u32,
-) {
+) -> Declared {
+    let mut declared = Declared::default();
+    let mut alias_names: rustc_hash::FxHashSet<Rc<str>> = rustc_hash::FxHashSet::default();
+    let mut bind_alias = |names: &mut FxHashMap<Rc<str>, Binding>,
+                          declared: &mut Declared,
+                          name: &str,
+                          range: xdef_syntax::TextRange,
+                          binding: Binding| {
+        let name: Rc<str> = Rc::from(name);
+        if names.contains_key(&name) || !alias_names.insert(name.clone()) {
+            declared.duplicates.push((name.clone(), range.clone()));
+        }
+        names.insert(name.clone(), binding);
+        declared.aliases.push((name, range));
+    };
+    // Fields first, so that a let or alias named like a field is seen as a clash.
     for decl in decls {
-        match decl {
-            AstDecl::Field(field) => {
-                let Some(label) = field.label() else { continue };
+        if let AstDecl::Field(field) = decl {
+            if let Some(label) = field.label() {
                 if let Some(LabelName::Ident(ident)) = label.name() {
                     let feature = interner.label(ident.name(), false);
                     names
                         .entry(Rc::from(ident.name()))
                         .or_insert(Binding::Field(feature));
-                    if let Some(alias) = label.alias() {
-                        names.insert(Rc::from(alias.name()), Binding::Field(feature));
-                    }
                 }
-                if let Some(LabelName::String(s)) = label.name() {
+            }
+        }
+    }
+    for decl in decls {
+        match decl {
+            AstDecl::Field(field) => {
+                let Some(label) = field.label() else { continue };
+                if let Some(LabelName::Dynamic(node)) = label.name() {
+                    // `X=(k): v` binds X to the field; `(K=k): v` binds K to the label.
+                    let mut bind_let =
+                        |names: &mut FxHashMap<Rc<str>, Binding>,
+                         declared: &mut Declared,
+                         name: ast::Ident<'_>| {
+                            let feature = interner.new_let(name.name());
+                            lets.insert((file, name.range().start), feature);
+                            bind_alias(
+                                names,
+                                declared,
+                                name.name(),
+                                name.range(),
+                                Binding::Field(feature),
+                            );
+                        };
                     if let Some(alias) = label.alias() {
-                        let (decoded, _) = literal::decode_string(s);
-                        if let Some(bytes) = decoded.constant() {
-                            let feature = interner.regular(&String::from_utf8_lossy(&bytes));
-                            names.insert(Rc::from(alias.name()), Binding::Field(feature));
+                        bind_let(names, &mut declared, alias);
+                    }
+                    if let Some(AstExpr::Alias(inner)) = node.children().find_map(AstExpr::cast) {
+                        if let Some(name) = inner.name() {
+                            bind_let(names, &mut declared, name);
                         }
                     }
+                    continue;
+                }
+                let Some(alias) = label.alias() else { continue };
+                let feature = match label.name() {
+                    Some(LabelName::Ident(ident)) => Some(interner.label(ident.name(), false)),
+                    Some(LabelName::String(s)) => {
+                        let (decoded, _) = literal::decode_string(s);
+                        decoded
+                            .constant()
+                            .map(|bytes| interner.regular(&String::from_utf8_lossy(&bytes)))
+                    }
+                    _ => None,
+                };
+                if let Some(feature) = feature {
+                    bind_alias(
+                        names,
+                        &mut declared,
+                        alias.name(),
+                        alias.range(),
+                        Binding::Field(feature),
+                    );
                 }
             }
             AstDecl::Let(let_clause) => {
                 if let Some(name) = let_clause.name() {
                     let feature = interner.new_let(name.name());
                     lets.insert((file, let_clause.range().start), feature);
-                    names.insert(Rc::from(name.name()), Binding::Field(feature));
+                    bind_alias(
+                        names,
+                        &mut declared,
+                        name.name(),
+                        let_clause.range(),
+                        Binding::Field(feature),
+                    );
                 }
             }
             _ => {}
         }
     }
+    declared
 }
 
 /// Deepest nesting the compiler follows before reporting an error.
@@ -333,6 +430,12 @@ struct Compiler<'p> {
     /// The feature of every `let` declaration, by (file, offset).
     let_features: FxHashMap<(u32, usize), Feature>,
     depth: usize,
+    /// The doc comment of the declaration being compiled.
+    pending_doc: Option<Rc<str>>,
+    /// A value alias `a: X={...}` for the struct literal about to be compiled.
+    pending_self_alias: Option<(Rc<str>, xdef_syntax::TextRange)>,
+    /// Declarations a field declaration brings along (lets for dynamic-field aliases).
+    extra_decls: Vec<Decl>,
 }
 
 impl Compiler<'_> {
@@ -355,10 +458,25 @@ impl Compiler<'_> {
         self.push(ExprKind::Error(Rc::from(message)), span)
     }
 
-    fn compile_decls(&mut self, decls: &[AstDecl<'_>], span: Span) -> StructLit {
-        let mut out = Vec::with_capacity(decls.len());
-        for decl in decls {
-            self.compile_decl(*decl, &mut out);
+    /// Compiles the declarations of a struct literal or file, with the doc comment of each
+    /// (computed in one pass over the children: looking back from each field would be
+    /// quadratic in wide structs).
+    fn compile_decls(&mut self, container: ast::SyntaxNode<'_>, span: Span) -> StructLit {
+        let mut out = Vec::new();
+        let mut comments: Vec<ast::SyntaxNode<'_>> = Vec::new();
+        for child in container.all_children() {
+            if child.kind() == "comment" {
+                comments.push(child);
+                continue;
+            }
+            if let Some(decl) = AstDecl::cast(child) {
+                self.pending_doc = doc_from_comments(&comments, child);
+                self.compile_decl(decl, &mut out);
+                self.pending_doc = None;
+            }
+            if child.is_named() {
+                comments.clear();
+            }
         }
         StructLit { decls: out, span }
     }
@@ -366,17 +484,24 @@ impl Compiler<'_> {
     fn compile_struct(&mut self, lit: ast::StructLit<'_>) -> ExprId {
         let decls: Vec<AstDecl<'_>> = lit.decls().collect();
         let mut names = FxHashMap::default();
-        collect_struct_names(
+        let declared = collect_struct_names(
             &mut self.program.interner,
             &decls,
             &mut names,
             &mut self.let_features,
             self.file.0,
         );
-        self.scopes.push(Scope { frame: true, names });
+        let mut scope = Scope::new(true, names);
+        if let Some((name, range)) = self.pending_self_alias.take() {
+            scope.names.insert(name.clone(), Binding::Frame);
+            scope.declared.push((name, range));
+        }
+        self.report_duplicates(&declared);
+        scope.declared.extend(declared.aliases);
+        self.scopes.push(scope);
         let span = self.span(lit.range());
-        let compiled = self.compile_decls(&decls, span.clone());
-        self.scopes.pop();
+        let compiled = self.compile_decls(lit.syntax(), span.clone());
+        self.pop_scope();
         self.push(ExprKind::Struct(Rc::new(compiled)), span)
     }
 
@@ -386,6 +511,7 @@ impl Compiler<'_> {
                 if let Some(d) = self.compile_field(field) {
                     out.push(d);
                 }
+                out.append(&mut self.extra_decls);
             }
             AstDecl::Embedding(embedding) => {
                 if let Some(expr) = embedding.expr() {
@@ -432,7 +558,7 @@ impl Compiler<'_> {
             Constraint::Optional => FieldKind::Optional,
             Constraint::Required => FieldKind::Required,
         };
-        let doc = doc_comment(field.syntax());
+        let doc = self.pending_doc.take();
         let attributes: Vec<Attribute> = field
             .attributes()
             .map(|a| Attribute {
@@ -451,6 +577,9 @@ impl Compiler<'_> {
             Dynamic(ExprId),
             Pattern(ExprId, bool),
         }
+        // Lets that dynamic-field aliases need; added after the value is compiled (which may
+        // compile nested declarations of its own).
+        let mut label_lets: Vec<Decl> = Vec::new();
         let l = match label.name()? {
             LabelName::Ident(ident) => L::Static(self.program.interner.label(ident.name(), false)),
             LabelName::String(s) => {
@@ -471,14 +600,47 @@ impl Compiler<'_> {
             }
             LabelName::Dynamic(node) => {
                 let inner = node.children().find_map(AstExpr::cast);
-                match inner {
+                let key = match inner {
                     Some(AstExpr::Alias(alias)) => match alias.value() {
-                        Some(v) => L::Dynamic(self.compile_expr(v)),
-                        None => L::Dynamic(self.error(node.range(), "missing label expression")),
+                        Some(v) => self.compile_expr(v),
+                        None => self.error(node.range(), "missing label expression"),
                     },
-                    Some(e) => L::Dynamic(self.compile_expr(e)),
-                    None => L::Dynamic(self.error(node.range(), "missing label expression")),
+                    Some(e) => self.compile_expr(e),
+                    None => self.error(node.range(), "missing label expression"),
+                };
+                let span = self.span(node.range());
+                // Aliases of dynamic fields are lets: `(K=k)` the key, `X=(k)` the field.
+                if let Some(AstExpr::Alias(alias)) = inner {
+                    if let Some(name) = alias.name() {
+                        if let Some(feature) = self
+                            .let_features
+                            .get(&(self.file.0, name.range().start))
+                            .copied()
+                        {
+                            label_lets.push(Decl::Let {
+                                label: feature,
+                                value: key,
+                                span: span.clone(),
+                            });
+                        }
+                    }
                 }
+                if let Some(alias) = label.alias() {
+                    if let Some(feature) = self
+                        .let_features
+                        .get(&(self.file.0, alias.range().start))
+                        .copied()
+                    {
+                        let this = self.push(ExprKind::Ref(Ref::Frame { up: 0 }), span.clone());
+                        let field = self.push(ExprKind::Index(this, key), span.clone());
+                        label_lets.push(Decl::Let {
+                            label: feature,
+                            value: field,
+                            span: span.clone(),
+                        });
+                    }
+                }
+                L::Dynamic(key)
             }
             LabelName::Pattern(pattern) => match pattern.expr() {
                 Some(AstExpr::Alias(alias)) => {
@@ -496,7 +658,7 @@ impl Compiler<'_> {
             },
         };
 
-        // Pattern aliases `[X=expr]: value` bind X inside the value.
+        // Pattern aliases `[X=expr]: value` (and `V=[expr]: value`) bind names inside the value.
         let pattern_alias_name = match label.name() {
             Some(LabelName::Pattern(p)) => match p.expr() {
                 Some(AstExpr::Alias(a)) => a.name().map(|n| n.name().to_owned()),
@@ -505,6 +667,8 @@ impl Compiler<'_> {
             _ => None,
         };
 
+        let with_frame = pattern_alias_name.is_some()
+            || (matches!(label.name(), Some(LabelName::Pattern(_))) && label.alias().is_some());
         // The value, with a value alias `a: X=v` bound inside v.
         let value = match field.value() {
             Some(FieldValue::Field(inner)) => {
@@ -512,16 +676,18 @@ impl Compiler<'_> {
                 let inner_span = self.span(inner.range());
                 let mut decls = Vec::new();
                 let mut names = FxHashMap::default();
-                collect_struct_names(
+                let declared = collect_struct_names(
                     &mut self.program.interner,
                     &[AstDecl::Field(inner)],
                     &mut names,
                     &mut self.let_features,
                     self.file.0,
                 );
-                self.scopes.push(Scope { frame: true, names });
+                let mut scope = Scope::new(true, names);
+                scope.declared = declared.aliases;
+                self.scopes.push(scope);
                 self.compile_decl(AstDecl::Field(inner), &mut decls);
-                self.scopes.pop();
+                self.pop_scope();
                 self.push(
                     ExprKind::Struct(Rc::new(StructLit {
                         decls,
@@ -531,35 +697,64 @@ impl Compiler<'_> {
                 )
             }
             Some(FieldValue::Expr(expr)) => {
-                let with_pattern_alias = pattern_alias_name.is_some();
-                if let Some(name) = &pattern_alias_name {
-                    let mut names = FxHashMap::default();
-                    names.insert(Rc::from(name.as_str()), Binding::Local(0));
-                    self.scopes.push(Scope { frame: true, names });
+                // `[X=pattern]: v` binds X (the label, slot 0); `V=[pattern]: v` binds V (the
+                // matched field, slot 1).
+                let label_alias_of_pattern = match label.name() {
+                    Some(LabelName::Pattern(_)) => label.alias(),
+                    _ => None,
+                };
+                let with_pattern_alias =
+                    pattern_alias_name.is_some() || label_alias_of_pattern.is_some();
+                if with_pattern_alias {
+                    let mut scope = Scope::new(true, FxHashMap::default());
+                    if let Some(name) = &pattern_alias_name {
+                        scope
+                            .names
+                            .insert(Rc::from(name.as_str()), Binding::Local(0));
+                    }
+                    if let Some(alias) = label_alias_of_pattern {
+                        scope
+                            .names
+                            .insert(Rc::from(alias.name()), Binding::Local(1));
+                        scope.declared.push((Rc::from(alias.name()), alias.range()));
+                    }
+                    self.scopes.push(scope);
                 }
                 let id = match (expr, &l) {
+                    (AstExpr::Alias(alias), L::Static(_))
+                        if matches!(alias.value(), Some(AstExpr::Struct(_))) =>
+                    {
+                        // `a: X={...}`: X is the struct itself, wherever it is unified.
+                        if let Some(n) = alias.name() {
+                            self.pending_self_alias = Some((Rc::from(n.name()), n.range()));
+                        }
+                        let id = match alias.value() {
+                            Some(v) => self.compile_expr(v),
+                            None => self.error(alias.range(), "missing value"),
+                        };
+                        self.pending_self_alias = None;
+                        id
+                    }
                     (AstExpr::Alias(alias), L::Static(feature)) => {
                         let feature = *feature;
                         let target = self.scopes.len() - 1 - usize::from(with_pattern_alias);
-                        let mut names = FxHashMap::default();
+                        let mut scope = Scope::new(false, FxHashMap::default());
                         if let Some(n) = alias.name() {
-                            names.insert(
+                            scope.names.insert(
                                 Rc::from(n.name()),
                                 Binding::Alias {
                                     scope: target,
                                     label: feature,
                                 },
                             );
+                            scope.declared.push((Rc::from(n.name()), n.range()));
                         }
-                        self.scopes.push(Scope {
-                            frame: false,
-                            names,
-                        });
+                        self.scopes.push(scope);
                         let id = match alias.value() {
                             Some(v) => self.compile_expr(v),
                             None => self.error(alias.range(), "missing value"),
                         };
-                        self.scopes.pop();
+                        self.pop_scope();
                         id
                     }
                     (AstExpr::Alias(alias), _) => match alias.value() {
@@ -569,13 +764,14 @@ impl Compiler<'_> {
                     _ => self.compile_expr(expr),
                 };
                 if with_pattern_alias {
-                    self.scopes.pop();
+                    self.pop_scope();
                 }
                 id
             }
             None => self.error(field.range(), "field without a value"),
         };
 
+        self.extra_decls.append(&mut label_lets);
         Some(match l {
             L::Static(label) => Decl::Field(FieldDecl {
                 label,
@@ -593,10 +789,10 @@ impl Compiler<'_> {
                 span,
                 doc,
             },
-            L::Pattern(pattern, alias) => Decl::Pattern {
+            L::Pattern(pattern, _) => Decl::Pattern {
                 pattern,
                 value,
-                alias,
+                alias: with_frame,
                 span,
             },
         })
@@ -625,7 +821,7 @@ impl Compiler<'_> {
                         source,
                         span: self.span(f.range()),
                     });
-                    self.scopes.push(Scope { frame: true, names });
+                    self.scopes.push(Scope::new(true, names));
                     pushed += 1;
                 }
                 AstClause::If(i) => {
@@ -641,11 +837,12 @@ impl Compiler<'_> {
                         None => self.error(l.range(), "let without a value"),
                     };
                     clauses.push(Clause::Let(value));
-                    let mut names = FxHashMap::default();
+                    let mut scope = Scope::new(true, FxHashMap::default());
                     if let Some(n) = l.name() {
-                        names.insert(Rc::from(n.name()), Binding::Local(0));
+                        scope.names.insert(Rc::from(n.name()), Binding::Local(0));
+                        scope.declared.push((Rc::from(n.name()), l.range()));
                     }
-                    self.scopes.push(Scope { frame: true, names });
+                    self.scopes.push(scope);
                     pushed += 1;
                 }
                 AstClause::Try(t) => {
@@ -659,7 +856,7 @@ impl Compiler<'_> {
             None => self.error(comp.range(), "comprehension without a body"),
         };
         for _ in 0..pushed {
-            self.scopes.pop();
+            self.pop_scope();
         }
         let fallback = comp
             .fallback()
@@ -733,6 +930,16 @@ impl Compiler<'_> {
                         )
                     }
                     _ => {
+                        for operand in [l, r] {
+                            if let AstExpr::Unary(u) = operand {
+                                if u.op() == Some(ast::UnaryOp::Default) {
+                                    return self.error(
+                                        u.range(),
+                                        "preference mark not allowed at this position",
+                                    );
+                                }
+                            }
+                        }
                         let l = self.compile_expr(l);
                         let r = self.compile_expr(r);
                         let op = match op {
@@ -912,58 +1119,59 @@ impl Compiler<'_> {
     }
 
     /// Flattens `a | *b | (c | *d)` into alternatives with default marks, following the
-    /// spec's rules for defaults (an unmarked disjunction keeps the defaults of its parts;
-    /// `*v` marks all of v unless v already has defaults). Returns whether any
-    /// alternative is a default.
+    /// spec's rules: syntactically consecutive `|` terms form one disjunction; if any of
+    /// its terms is marked with `*`, marked terms keep their own defaults or become
+    /// defaults (M1, M2) and unmarked terms lose theirs (M3); in an unmarked disjunction,
+    /// nested defaults are kept (D1, D2). Returns whether any alternative is a default.
     fn flatten_disjunction(&mut self, expr: AstExpr<'_>, out: &mut Vec<(ExprId, bool)>) -> bool {
-        match expr {
-            AstExpr::Binary(b) if b.op() == Some(ast::BinaryOp::Disjunction) => {
-                let l = b
-                    .lhs()
-                    .map(|l| self.flatten_disjunction(l, out))
-                    .unwrap_or(false);
-                let r = b
-                    .rhs()
-                    .map(|r| self.flatten_disjunction(r, out))
-                    .unwrap_or(false);
-                l || r
-            }
-            AstExpr::Unary(u) if u.op() == Some(ast::UnaryOp::Default) => {
-                let start = out.len();
-                let inner_default = u
-                    .operand()
-                    .map(|o| self.flatten_disjunction(o, out))
-                    .unwrap_or(false);
-                if !inner_default {
+        let mut terms = Vec::new();
+        collect_disjunction_terms(expr, &mut terms);
+        let marked_chain = terms.iter().any(|t| t.1);
+        let mut any_default = false;
+        for (term, marked) in terms {
+            let start = out.len();
+            let inner_default = self.flatten_term(term, out);
+            if marked_chain {
+                if marked {
+                    if !inner_default {
+                        for alt in &mut out[start..] {
+                            alt.1 = true;
+                        }
+                    }
+                    any_default = true;
+                } else {
                     for alt in &mut out[start..] {
-                        alt.1 = true;
+                        alt.1 = false;
                     }
                 }
-                true
+            } else {
+                any_default |= inner_default;
             }
-            AstExpr::Paren(p) => match p.expr() {
-                Some(inner @ (AstExpr::Binary(_) | AstExpr::Unary(_) | AstExpr::Paren(_))) => {
-                    let is_disjunctive = match inner {
-                        AstExpr::Binary(b) => b.op() == Some(ast::BinaryOp::Disjunction),
-                        AstExpr::Unary(u) => u.op() == Some(ast::UnaryOp::Default),
-                        _ => true,
-                    };
-                    if is_disjunctive {
-                        self.flatten_disjunction(inner, out)
-                    } else {
-                        out.push((self.compile_expr(expr), false));
-                        false
-                    }
-                }
-                _ => {
-                    out.push((self.compile_expr(expr), false));
-                    false
-                }
-            },
-            _ => {
-                out.push((self.compile_expr(expr), false));
-                false
+        }
+        any_default
+    }
+
+    /// One term of a disjunction: a nested (parenthesized) disjunction is flattened with
+    /// its own defaults; anything else is one alternative.
+    fn flatten_term(&mut self, term: AstExpr<'_>, out: &mut Vec<(ExprId, bool)>) -> bool {
+        let mut inner = term;
+        while let AstExpr::Paren(p) = inner {
+            match p.expr() {
+                Some(e @ (AstExpr::Paren(_) | AstExpr::Binary(_) | AstExpr::Unary(_))) => inner = e,
+                _ => break,
             }
+        }
+        let is_disjunctive = match inner {
+            AstExpr::Binary(b) => b.op() == Some(ast::BinaryOp::Disjunction),
+            AstExpr::Unary(u) => u.op() == Some(ast::UnaryOp::Default),
+            _ => false,
+        };
+        // (`term` itself is never a `|` chain or a marked term: those were collected.)
+        if is_disjunctive {
+            self.flatten_disjunction(inner, out)
+        } else {
+            out.push((self.compile_expr(term), false));
+            false
         }
     }
 
@@ -1035,25 +1243,55 @@ impl Compiler<'_> {
         self.push(ExprKind::Interpolation { parts, bytes }, span)
     }
 
-    fn lookup(&self, name: &str) -> Option<(Binding, u32)> {
+    /// Finds the binding of `name` and the number of run-time frames to walk up to it;
+    /// marks it used.
+    fn lookup(&mut self, name: &str) -> Option<(Binding, u32)> {
         let mut frames = 0u32;
-        for (i, scope) in self.scopes.iter().enumerate().rev() {
-            if let Some(binding) = scope.names.get(name) {
-                let binding = *binding;
+        for i in (0..self.scopes.len()).rev() {
+            if let Some(binding) = self.scopes[i].names.get(name).copied() {
+                self.scopes[i].used.insert(Rc::from(name));
                 let up = match binding {
                     Binding::Alias { scope: target, .. } => {
                         self.scopes[target + 1..].iter().filter(|s| s.frame).count() as u32
                     }
                     _ => frames,
                 };
-                let _ = i;
                 return Some((binding, up));
             }
-            if scope.frame {
+            if self.scopes[i].frame {
                 frames += 1;
             }
         }
         None
+    }
+
+    /// Leaves a scope, reporting aliases and lets that were never referenced (CUE
+    /// rejects them: "unreferenced alias or let clause").
+    fn pop_scope(&mut self) {
+        let Some(scope) = self.scopes.pop() else {
+            return;
+        };
+        for (name, range) in scope.declared {
+            if !scope.used.contains(&name) {
+                let span = self.span(range);
+                self.program.diagnostics.push(Diagnostic::error(
+                    span,
+                    format!("unreferenced alias or let clause {name}"),
+                ));
+            }
+        }
+    }
+
+    fn report_duplicates(&mut self, declared: &Declared) {
+        for (name, range) in &declared.duplicates {
+            let span = self.span(range.clone());
+            self.program.diagnostics.push(Diagnostic::error(
+                span,
+                format!(
+                    "{name} redeclared in this struct (a field, let or alias of that name exists)"
+                ),
+            ));
+        }
     }
 
     fn resolve(&mut self, name: &str, range: xdef_syntax::TextRange) -> ExprId {
@@ -1065,6 +1303,7 @@ impl Compiler<'_> {
                     self.push(ExprKind::Ref(Ref::Field { up, label }), span)
                 }
                 Binding::Local(slot) => self.push(ExprKind::Ref(Ref::Local { up, slot }), span),
+                Binding::Frame => self.push(ExprKind::Ref(Ref::Frame { up }), span),
                 Binding::Package(PackageRef::Source(pkg)) => {
                     self.push(ExprKind::Package(pkg), span)
                 }
@@ -1081,6 +1320,25 @@ impl Compiler<'_> {
             return self.push(ExprKind::Builtin(id), span);
         }
         self.error(range, format!("reference \"{name}\" not found"))
+    }
+}
+
+/// The terms of a chain `a | *b | c` (not looking into parentheses), with their marks.
+fn collect_disjunction_terms<'t>(expr: AstExpr<'t>, out: &mut Vec<(AstExpr<'t>, bool)>) {
+    match expr {
+        AstExpr::Binary(b) if b.op() == Some(ast::BinaryOp::Disjunction) => {
+            if let Some(l) = b.lhs() {
+                collect_disjunction_terms(l, out);
+            }
+            if let Some(r) = b.rhs() {
+                collect_disjunction_terms(r, out);
+            }
+        }
+        AstExpr::Unary(u) if u.op() == Some(ast::UnaryOp::Default) => match u.operand() {
+            Some(operand) => out.push((operand, true)),
+            None => {}
+        },
+        other => out.push((other, false)),
     }
 }
 
@@ -1107,14 +1365,15 @@ fn predeclared(name: &str) -> Option<ExprKind> {
         "bytes" => ExprKind::Type(Kinds::BYTES, vec![]),
         "null" => ExprKind::Null,
         "uint" => ExprKind::Type(Kinds::INT, vec![(BoundOp::GreaterEqual, Num::int(0))]),
-        "uint8" | "byte" => int_range("0", "255"),
+        "uint8" => int_range("0", "255"),
         "uint16" => int_range("0", "65535"),
         "uint32" => int_range("0", "4294967295"),
         "uint64" => int_range("0", "18446744073709551615"),
         "uint128" => int_range("0", "340282366920938463463374607431768211455"),
         "int8" => int_range("-128", "127"),
         "int16" => int_range("-32768", "32767"),
-        "int32" | "rune" => int_range("-2147483648", "2147483647"),
+        "int32" => int_range("-2147483648", "2147483647"),
+        "rune" => int_range("0", "1114111"),
         "int64" => int_range("-9223372036854775808", "9223372036854775807"),
         "int128" => int_range(
             "-170141183460469231731687303715884105728",
@@ -1179,29 +1438,26 @@ pub fn parse_number(text: &str) -> Result<Num, String> {
     }
 }
 
-/// The doc comment of a declaration: the `//` lines right above it, with no blank line in
-/// between, not trailing another declaration on its line.
-pub fn doc_comment(node: ast::SyntaxNode<'_>) -> Option<Rc<str>> {
-    let text = node.source();
+/// The doc comment of a declaration from the comments right before it: the `//` lines
+/// directly above it, with no blank line in between, not trailing code on their line.
+fn doc_from_comments(
+    comments: &[ast::SyntaxNode<'_>],
+    decl: ast::SyntaxNode<'_>,
+) -> Option<Rc<str>> {
+    let text = decl.source();
     let mut lines: Vec<&str> = Vec::new();
-    let mut next_start = node.range().start;
-    let mut current = node.raw().prev_sibling();
-    while let Some(prev) = current {
-        if prev.kind() != "comment" {
+    let mut next_start = decl.range().start;
+    for comment in comments.iter().rev() {
+        let range = comment.range();
+        if text[range.end..next_start].matches('\n').count() > 1 {
             break;
         }
-        let between = &text[prev.end_byte()..next_start];
-        if between.matches('\n').count() > 1 {
+        let line_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+        if !text[line_start..range.start].trim().is_empty() {
             break;
         }
-        // A comment that trails code on its line belongs to that code.
-        let line_start = text[..prev.start_byte()].rfind('\n').map_or(0, |i| i + 1);
-        if !text[line_start..prev.start_byte()].trim().is_empty() {
-            break;
-        }
-        lines.push(text[prev.byte_range()].trim_start_matches("//"));
-        next_start = prev.start_byte();
-        current = prev.prev_sibling();
+        lines.push(text[range.clone()].trim_start_matches("//"));
+        next_start = range.start;
     }
     if lines.is_empty() {
         return None;

@@ -40,6 +40,23 @@ impl PartialEq for Data {
 }
 
 impl Data {
+    /// `==` on data: like structural equality, but numbers compare by value regardless of
+    /// kind (`1 == 1.0`).
+    pub fn equals(&self, other: &Data) -> bool {
+        match (self, other) {
+            (Data::Num(a), Data::Num(b)) => a.cmp_value(b) == std::cmp::Ordering::Equal,
+            (Data::List(a), Data::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equals(y))
+            }
+            (Data::Struct(a), Data::Struct(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(k, v)| b.iter().any(|(k2, v2)| k == k2 && v.equals(v2)))
+            }
+            _ => self == other,
+        }
+    }
+
     pub fn str(s: &str) -> Data {
         Data::Str(Rc::from(s))
     }

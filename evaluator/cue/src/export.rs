@@ -114,8 +114,19 @@ fn export_inner(
                     }
                 }
             }
+            // Alternatives that export alike are still different values if they differ as
+            // CUE values (optional fields, constraints): then the choice is ambiguous.
             if !exported.is_empty() && exported.iter().all(|d| *d == exported[0]) {
-                return Some(exported.swap_remove(0));
+                let printed: Vec<String> = candidates
+                    .iter()
+                    .map(|alt| match alt {
+                        Alternative::Atom(a) => a.describe(),
+                        Alternative::Vertex(x) => crate::print::print_vertex(ev, *x, false),
+                    })
+                    .collect();
+                if printed.iter().all(|p| *p == printed[0]) {
+                    return Some(exported.swap_remove(0));
+                }
             }
             let description = ev.describe_disjunction(&d);
             errors.push(incomplete(v, &format!("incomplete value {description}")));
@@ -140,8 +151,8 @@ fn export_inner(
             for (f, arc) in arcs {
                 match f.kind() {
                     LabelKind::Regular => {}
-                    LabelKind::Hidden => {
-                        // Errors in hidden fields are still errors.
+                    LabelKind::Hidden | LabelKind::Definition | LabelKind::HiddenDefinition => {
+                        // Conflicts in hidden fields and definitions are still errors.
                         check_hidden(ev, arc, errors, depth + 1);
                         continue;
                     }
@@ -172,16 +183,34 @@ fn export_inner(
     }
 }
 
+/// Reports permanent errors (not incompleteness) anywhere in a hidden field or a
+/// definition, which `cue export` also rejects.
 fn check_hidden(ev: &mut Evaluator, v: VId, errors: &mut Vec<Rc<EvalError>>, depth: u32) {
-    if depth > ev.budget.max_depth {
-        return;
-    }
-    ev.finalize(v);
-    let v = ev.deref(v);
-    if let Value::Bottom(e) = &ev.vertex(v).value {
-        if !e.is_incomplete() {
-            let e = located(ev, e, v);
-            errors.push(e);
+    let mut stack = vec![(v, depth)];
+    let mut visited = 0usize;
+    while let Some((v, depth)) = stack.pop() {
+        visited += 1;
+        if depth > ev.budget.max_depth || visited > 200_000 || ev.exhausted() {
+            return;
+        }
+        ev.finalize(v);
+        let v = ev.deref(v);
+        match &ev.vertex(v).value {
+            Value::Bottom(e) => {
+                if !e.is_incomplete() && e.kind != ErrorKind::StructuralCycle {
+                    let e = located(ev, e, v);
+                    errors.push(e);
+                }
+                continue;
+            }
+            Value::Disjunction(_) => continue,
+            _ => {}
+        }
+        for (f, arc) in ev.arcs(v).collect::<Vec<_>>() {
+            if f.kind() == LabelKind::Let || ev.vertex(arc).field_kind == FieldKind::Optional {
+                continue;
+            }
+            stack.push((arc, depth + 1));
         }
     }
 }

@@ -144,6 +144,8 @@ pub enum Ref {
     /// Slot `slot` of the local frame `up` frames out (comprehension variables, pattern
     /// aliases).
     Local { up: u32, slot: u32 },
+    /// The vertex of the struct frame `up` frames out (a value alias `a: X={...}`).
+    Frame { up: u32 },
 }
 
 /// Whether a field is regular, optional `?` or required `!`.
@@ -185,8 +187,8 @@ pub enum Decl {
         span: Span,
         doc: Option<Rc<str>>,
     },
-    /// `[pattern]: value`; the value is compiled in a local frame holding the matched label
-    /// (slot 0) when `alias` is true.
+    /// `[pattern]: value`; when `alias` is true, the value is compiled in a local frame
+    /// holding the matched label (slot 0, `[X=p]`) and the matched field (slot 1, `V=[p]`).
     Pattern {
         pattern: ExprId,
         value: ExprId,
@@ -211,14 +213,17 @@ pub struct StructLit {
 }
 
 impl StructLit {
-    /// A literal whose declarations are all embeddings (or lets) does not make its value a
-    /// struct by itself: `{1}` is `1`.
+    /// A literal that only embeds values (besides lets, definitions and hidden fields) does
+    /// not make its value a struct by itself: `{1}` and `{#d: 2, #d + 1}` are numbers.
     pub fn is_embedding_only(&self) -> bool {
-        !self.decls.is_empty()
-            && self
-                .decls
-                .iter()
-                .all(|d| matches!(d, Decl::Embed(_) | Decl::Let { .. }))
+        self.decls
+            .iter()
+            .any(|d| matches!(d, Decl::Embed(_) | Decl::Comprehension(_)))
+            && self.decls.iter().all(|d| match d {
+                Decl::Embed(_) | Decl::Let { .. } | Decl::Comprehension(_) => true,
+                Decl::Field(f) => !f.label.is_data(),
+                _ => false,
+            })
     }
 }
 

@@ -418,8 +418,12 @@ fn align_limited(a: &Num, b: &Num) -> (Option<BigInt>, Option<BigInt>, i64) {
     (Some(x), Some(y), e)
 }
 
-/// Rounds the coefficient to PRECISION digits, half up.
+/// Rounds the coefficient to PRECISION digits, half up. Integers stay exact (the spec
+/// requires exact integers; CUE's Go implementation rounds them at 34 digits).
 fn round(mut n: Num) -> Num {
+    if n.kind == NumKind::Int && n.exp >= 0 {
+        return n;
+    }
     let digits = digit_count(&n.coeff);
     if digits <= PRECISION as u64 {
         return n;
@@ -518,6 +522,8 @@ mod tests {
         let big = dec("123456789012345678901234567890").mul(&dec("10"));
         assert_eq!(big.to_string(), "1234567890123456789012345678900");
         assert!(big.is_int());
+        let huge = dec("18446744073709551616").mul(&dec("18446744073709551616"));
+        assert_eq!(huge.to_string(), "340282366920938463463374607431768211456");
     }
 
     #[test]

@@ -521,15 +521,36 @@ impl Atom {
                         right: hi.to_string(),
                     });
                 }
-                // `>=x & <=x` (with an int kind) is exactly x.
-                if ord == Ordering::Equal && self.kinds.and(Kinds::SCALAR) == Kinds::INT {
-                    if let Scalar::Num(n) = &lo.value {
-                        if n.is_integral() {
-                            if let Some(i) = n.to_bigint() {
-                                self.value = Some(Scalar::Num(Num::from_bigint(i)));
-                                self.bounds.clear();
-                            }
+                // `>=x & <=x` is exactly x (when x's kind is allowed).
+                if ord == Ordering::Equal {
+                    let value = lo.value.clone();
+                    let value = match (&value, self.kinds.and(Kinds::SCALAR)) {
+                        (Scalar::Num(n), k) if k == Kinds::INT && n.is_integral() => {
+                            n.to_bigint().map(|i| Scalar::Num(Num::from_bigint(i)))
                         }
+                        (v, k) if k.contains(Kinds::of(v)) => Some(v.clone()),
+                        _ => None,
+                    };
+                    if let Some(v) = value {
+                        self.kinds = self.kinds.and(Kinds::of(&v));
+                        self.value = Some(v);
+                        self.bounds.retain(|b| {
+                            !matches!(
+                                b.op,
+                                BoundOp::Less
+                                    | BoundOp::LessEqual
+                                    | BoundOp::Greater
+                                    | BoundOp::GreaterEqual
+                            )
+                        });
+                        let value = self.value.clone().expect("set above");
+                        if let Some(b) = self.bounds.iter().find(|b| !bound_admits(b, &value)) {
+                            return Err(AtomConflict::OutOfBound {
+                                value: value.to_string(),
+                                bound: b.to_string(),
+                            });
+                        }
+                        self.bounds.clear();
                     }
                 }
             }

@@ -81,8 +81,9 @@ impl<'t> SyntaxNode<'t> {
     }
 
     pub fn child_by_field(&self, field: &str) -> Option<SyntaxNode<'t>> {
+        let id = field_id(field)?;
         self.node
-            .child_by_field_name(field)
+            .child_by_field_id(id.get())
             .map(|n| SyntaxNode::new(n, self.src))
     }
 
@@ -93,16 +94,20 @@ impl<'t> SyntaxNode<'t> {
         let src = self.src;
         let node = self.node;
         let mut cursor = node.walk();
-        let children: Vec<Node<'t>> = node.children_by_field_name(field, &mut cursor).collect();
+        let children: Vec<Node<'t>> = match field_id(field) {
+            Some(id) => node.children_by_field_id(id, &mut cursor).collect(),
+            None => Vec::new(),
+        };
         children.into_iter().map(move |n| SyntaxNode::new(n, src))
     }
 
-    /// All children, named and anonymous, comments included.
+    /// All children, named and anonymous, comments included. (Walks with a cursor:
+    /// `Node::child(i)` is linear in `i`, which would make wide structs quadratic.)
     pub fn all_children(&self) -> impl Iterator<Item = SyntaxNode<'t>> + use<'t> {
         let src = self.src;
-        let node = self.node;
-        (0..node.child_count())
-            .filter_map(move |i| node.child(i as u32).map(|n| SyntaxNode::new(n, src)))
+        let mut cursor = self.node.walk();
+        let children: Vec<Node<'t>> = self.node.children(&mut cursor).collect();
+        children.into_iter().map(move |n| SyntaxNode::new(n, src))
     }
 
     /// Named children other than comments.
@@ -114,17 +119,41 @@ impl<'t> SyntaxNode<'t> {
     /// The field name under which this node hangs in its parent, if any.
     pub fn field_name(&self) -> Option<&'t str> {
         let parent = self.node.parent()?;
-        for i in 0..parent.child_count() {
-            if parent.child(i as u32) == Some(self.node) {
-                return parent.field_name_for_child(i as u32);
+        let mut cursor = parent.walk();
+        if !cursor.goto_first_child() {
+            return None;
+        }
+        loop {
+            if cursor.node() == self.node {
+                return cursor.field_name();
+            }
+            if !cursor.goto_next_sibling() {
+                return None;
             }
         }
-        None
     }
 
     pub fn cast<N: AstNode<'t>>(self) -> Option<N> {
         N::cast(self)
     }
+}
+
+/// Field ids of the grammar, looked up once (looking fields up by name compares strings).
+fn field_id(name: &str) -> Option<std::num::NonZeroU16> {
+    use std::sync::OnceLock;
+    static IDS: OnceLock<Vec<(String, std::num::NonZeroU16)>> = OnceLock::new();
+    let ids = IDS.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_cue::LANGUAGE.into();
+        (1..=language.field_count() as u16)
+            .filter_map(|id| {
+                Some((
+                    language.field_name_for_id(id)?.to_owned(),
+                    std::num::NonZeroU16::new(id)?,
+                ))
+            })
+            .collect()
+    });
+    ids.iter().find(|(n, _)| *n == name).map(|(_, id)| *id)
 }
 
 /// A typed view of a node kind.

@@ -78,8 +78,8 @@ impl<'a> Checker<'a> {
             } else if matches!(
                 node.kind(),
                 "identifier" | "hidden_identifier" | "definition" | "hidden_definition"
-            ) && node.parent().is_some_and(|p| p.kind() == "label")
-                && self.node_text(node).starts_with("__")
+            ) && self.node_text(node).starts_with("__")
+                && node.parent().is_some_and(|p| p.kind() == "label")
             {
                 self.push(
                     node.byte_range(),

@@ -35,7 +35,7 @@ impl Evaluator {
     /// The binding a resolved reference denotes in `env`.
     pub(crate) fn resolve_ref(&mut self, r: Ref, env: &Env) -> Result<Binding, RefError> {
         let up = match r {
-            Ref::Field { up, .. } | Ref::Local { up, .. } => up,
+            Ref::Field { up, .. } | Ref::Local { up, .. } | Ref::Frame { up } => up,
         };
         let mut frame = env.as_ref();
         for _ in 0..up {
@@ -70,6 +70,9 @@ impl Evaluator {
                     ErrorKind::Incomplete,
                     format!("reference \"{name}\" not found"),
                 )))
+            }
+            (FrameKind::Struct(owner), Ref::Frame { .. }) => {
+                Ok(Binding::Vertex(self.redirect(*owner)))
             }
             (FrameKind::Locals(slots), Ref::Local { slot, .. }) => match slots.get(slot as usize) {
                 Some(b) => Ok(b.clone()),
@@ -689,25 +692,11 @@ impl Evaluator {
 
     /// A new list whose elements are the given vertices.
     pub(crate) fn make_list(&mut self, elems: Vec<VId>) -> VId {
-        let list = self.detached(Vec::new());
-        for (i, elem) in elems.iter().enumerate() {
-            let arc = self.ensure_arc(list, Feature::index(i as u32));
-            let vertex = self.vertex_mut(arc);
-            vertex.field_kind = FieldKind::Regular;
-            vertex.conjuncts.push(Conjunct {
-                kind: ConjunctKind::Vertex(*elem),
-                group: None,
-                span: None,
-            });
-        }
-        let vertex = self.vertex_mut(list);
-        vertex.list = Some(ListInfo {
-            open: false,
-            len: elems.len() as u32,
-        });
-        vertex.value = Value::List;
-        vertex.state = State::Done;
-        list
+        self.detached(vec![Conjunct {
+            kind: ConjunctKind::List(Rc::from(elems)),
+            group: None,
+            span: None,
+        }])
     }
 
     fn interpolate(
@@ -841,17 +830,10 @@ impl Evaluator {
                 }
                 Err(e) => return Val::Bottom(e),
             };
+            // The right operand is only evaluated when it can change the result (spec:
+            // `p && q` is "if p then q else false").
             if (op == BinOp::And && !left) || (op == BinOp::Or && left) {
-                // Both operands are still evaluated by CUE; the result is decided.
-                return match self.eval_concrete(r, env) {
-                    Ok(Scalar::Bool(_)) => Val::Atom(Atom::concrete(Scalar::Bool(left))),
-                    Ok(other) => err(
-                        ErrorKind::Eval,
-                        format!("invalid operand {other} ('{}' requires bool)", op.token()),
-                        span,
-                    ),
-                    Err(e) => Val::Bottom(e),
-                };
+                return Val::Atom(Atom::concrete(Scalar::Bool(left)));
             }
             return match self.eval_concrete(r, env) {
                 Ok(Scalar::Bool(b)) => Val::Atom(Atom::concrete(Scalar::Bool(b))),
@@ -881,7 +863,7 @@ impl Evaluator {
                 let b = self.to_data(&rv);
                 return match (a, b) {
                     (Ok(a), Ok(b)) => {
-                        let eq = a == b;
+                        let eq = a.equals(&b);
                         Val::Atom(Atom::concrete(Scalar::Bool(if op == BinOp::Equal {
                             eq
                         } else {
@@ -899,24 +881,7 @@ impl Evaluator {
                 Ok(v) => v,
                 Err(e) => return Val::Bottom(e),
             };
-            if Kinds::of(&a).and(Kinds::NUMBER).is_empty()
-                || Kinds::of(&b).and(Kinds::NUMBER).is_empty()
-            {
-                let comparable = matches!((&a, &b), (Scalar::Null, _) | (_, Scalar::Null))
-                    || Kinds::of(&a) == Kinds::of(&b);
-                if !comparable {
-                    return err(
-                        ErrorKind::Eval,
-                        format!(
-                            "invalid operation {a} {} {b} (mismatched types {} and {})",
-                            op.token(),
-                            a.kind_name(),
-                            b.kind_name()
-                        ),
-                        span,
-                    );
-                }
-            }
+            // Values of different basic types are unequal (int and float compare by value).
             let eq = a.equals(&b);
             return Val::Atom(Atom::concrete(Scalar::Bool(if op == BinOp::Equal {
                 eq

@@ -93,6 +93,8 @@ pub enum ConjunctKind {
     Atom(Atom),
     /// A disjunction of values computed elsewhere (`or([...])`).
     Alternatives(Rc<[(disjunction::AltSource, bool)]>),
+    /// A closed list of the given values (slices, builtin results).
+    List(Rc<[VId]>),
 }
 
 #[derive(Clone)]

@@ -115,6 +115,14 @@ pub(crate) struct Acc {
     struct_span: Option<Span>,
     /// Conjuncts are being retried (after a cycle or a missing field).
     retrying: bool,
+    /// Expansions that would repeat a structural cycle, held back (see `expand`).
+    cyclic: Vec<(VId, Option<ExprId>, GroupMap, Option<Span>)>,
+    /// Something other than a held-back cyclic expansion gave this vertex a value.
+    noncyclic: bool,
+    /// A struct literal made only of comprehensions was added: the value is a struct unless
+    /// they yield something else.
+    struct_if_nothing_else: bool,
+    expanding_cyclic: bool,
 }
 
 impl Acc {
@@ -141,6 +149,10 @@ impl Acc {
             retry: Vec::new(),
             struct_span: None,
             retrying: false,
+            cyclic: Vec::new(),
+            noncyclic: false,
+            expanding_cyclic: false,
+            struct_if_nothing_else: false,
         }
     }
 
@@ -222,6 +234,24 @@ impl Evaluator {
                 ));
             }
         }
+        if !acc.cyclic.is_empty() {
+            let held = std::mem::take(&mut acc.cyclic);
+            if acc.noncyclic {
+                acc.expanding_cyclic = true;
+                for (target, via, map, span) in held {
+                    self.expand(&mut acc, target, via, map, span);
+                }
+                acc.expanding_cyclic = false;
+                self.run_deferred(&mut acc);
+            } else {
+                let span = held[0].3.clone();
+                acc.fail(EvalError::at(
+                    ErrorKind::StructuralCycle,
+                    "structural cycle",
+                    span.as_ref(),
+                ));
+            }
+        }
         self.apply_patterns(&mut acc);
         self.finish_list(&mut acc);
         self.check_closedness(&mut acc);
@@ -254,6 +284,14 @@ impl Evaluator {
     }
 
     fn compute_value(&mut self, acc: &mut Acc) -> Value {
+        if acc.struct_if_nothing_else
+            && !acc.is_struct
+            && !acc.is_list
+            && acc.atom.kinds == Kinds::ALL
+            && acc.atom.is_plain_kind()
+        {
+            acc.is_struct = true;
+        }
         if let Some(err) = acc.error.clone() {
             return Value::Bottom(self.located(err, acc.v));
         }
@@ -273,10 +311,13 @@ impl Evaluator {
             } else {
                 Kinds::LIST
             };
-            if acc.atom.value.is_some()
-                || !acc.atom.kinds.intersects(kind)
-                || !acc.atom.bounds.is_empty()
-            {
+            // Bounds that only exclude scalars (`!=null`) are fine on a struct or list.
+            let bound_conflict = acc
+                .atom
+                .bounds
+                .iter()
+                .any(|b| !matches!(b.op, crate::value::BoundOp::NotEqual));
+            if acc.atom.value.is_some() || !acc.atom.kinds.intersects(kind) || bound_conflict {
                 let (name, other) = if acc.is_struct {
                     ("struct", "{...}")
                 } else {
@@ -306,7 +347,11 @@ impl Evaluator {
             };
         }
         if let Some(inc) = acc.incomplete.clone() {
-            return Value::Bottom(self.located(inc, acc.v));
+            // A cycle through a vertex that has a concrete value anyway is consistent with
+            // it (`a: b + 1, b: a - 1, b: 5`): the fixpoint is that value.
+            if !(inc.kind == ErrorKind::Cycle && acc.atom.value.is_some()) {
+                return Value::Bottom(self.located(inc, acc.v));
+            }
         }
         if acc.atom.kinds == Kinds::ALL && acc.atom.is_plain_kind() {
             return Value::Top;
@@ -339,6 +384,20 @@ impl Evaluator {
             ConjunctKind::Vertex(r) => self.expand(acc, r, None, map, c.span),
             ConjunctKind::Data(d) => self.add_data(acc, &d, group, c.span),
             ConjunctKind::Atom(a) => self.add_atom(acc, &a, c.span.as_ref()),
+            ConjunctKind::List(elems) => {
+                acc.noncyclic = true;
+                acc.is_list = true;
+                for (i, elem) in elems.iter().enumerate() {
+                    let arc = self.ensure_arc(acc.v, Feature::index(i as u32));
+                    self.mark_field(arc, FieldKind::Regular);
+                    self.vertex_mut(arc).conjuncts.push(Conjunct {
+                        kind: ConjunctKind::Vertex(*elem),
+                        group: None,
+                        span: c.span.clone(),
+                    });
+                }
+                self.add_list_shape(acc, elems.len() as u32, false, c.span.as_ref());
+            }
             ConjunctKind::Alternatives(alternatives) => {
                 let index = acc.disjunction_index;
                 acc.disjunction_index += 1;
@@ -367,6 +426,9 @@ impl Evaluator {
     }
 
     pub(crate) fn add_atom(&mut self, acc: &mut Acc, atom: &Atom, span: Option<&Span>) {
+        if atom.kinds != Kinds::ALL || !atom.is_plain_kind() {
+            acc.noncyclic = true;
+        }
         match acc.atom.unify(atom) {
             Ok(()) => {
                 if acc.atom.value.is_some() {
@@ -412,6 +474,7 @@ impl Evaluator {
     }
 
     fn add_data(&mut self, acc: &mut Acc, data: &Data, group: Option<GroupId>, span: Option<Span>) {
+        acc.noncyclic = true;
         match data {
             Data::Null => self.add_atom(acc, &Atom::concrete(Scalar::Null), span.as_ref()),
             Data::Bool(b) => self.add_atom(acc, &Atom::concrete(Scalar::Bool(*b)), span.as_ref()),
@@ -564,6 +627,15 @@ impl Evaluator {
                                 Val::Vertex(target) => {
                                     self.expand(acc, target, Some(*arg), GroupMap::All(g), span)
                                 }
+                                Val::Atom(a) => acc.fail(EvalError::at(
+                                    ErrorKind::Eval,
+                                    format!(
+                                        "cannot use {} (type {}) as struct in argument 1 to close",
+                                        a.describe(),
+                                        a.kinds
+                                    ),
+                                    span.as_ref(),
+                                )),
                                 other => self.add_val(acc, other, Some(g), GroupMap::All(g), span),
                             }
                             self.vertex_mut(acc.v).closed = true;
@@ -652,40 +724,36 @@ impl Evaluator {
         if target == v || acc.expanded.contains(&target) {
             return;
         }
-        // A vertex evaluated to a single disjunct forwards to it; its conjuncts are still the
-        // original ones, which is what we want to re-evaluate here.
-        if self.is_ancestor(target, v) {
-            let err = EvalError::at(
-                ErrorKind::StructuralCycle,
-                "structural cycle",
-                span.as_ref(),
-            );
-            acc.fail(err);
+        // A reference to an ancestor, or the same reference expanding the same vertex again
+        // further up, is a structural cycle — unless something else gives this vertex a
+        // value (data ends the recursion: `#L: {next?: #L}` with finite data). Such
+        // expansions wait until all other conjuncts are in.
+        let cyclic = self.is_ancestor(target, v)
+            || via.is_some_and(|e| {
+                let mut current = Some(v);
+                let mut hops = 0;
+                while let Some(c) = current {
+                    if self
+                        .vertex(c)
+                        .expansions
+                        .iter()
+                        .any(|(x, t)| *x == e && *t == target)
+                    {
+                        return true;
+                    }
+                    current = self.vertex(c).parent;
+                    hops += 1;
+                    if hops > 10_000 {
+                        break;
+                    }
+                }
+                false
+            });
+        if cyclic && !acc.expanding_cyclic {
+            acc.cyclic.push((target, via, map, span));
             return;
         }
         if let Some(e) = via {
-            let mut current = Some(v);
-            let mut hops = 0;
-            while let Some(c) = current {
-                if self
-                    .vertex(c)
-                    .expansions
-                    .iter()
-                    .any(|(x, t)| *x == e && *t == target)
-                {
-                    acc.fail(EvalError::at(
-                        ErrorKind::StructuralCycle,
-                        "structural cycle",
-                        span.as_ref(),
-                    ));
-                    return;
-                }
-                current = self.vertex(c).parent;
-                hops += 1;
-                if hops > 10_000 {
-                    break;
-                }
-            }
             self.vertex_mut(v).expansions.push((e, target));
         }
         acc.expanded.push(target);
@@ -772,12 +840,23 @@ impl Evaluator {
         map: GroupMap,
     ) {
         let v = acc.v;
+        acc.noncyclic = true;
         let frame = Rc::new(Frame {
             parent: env.clone(),
             kind: FrameKind::Struct(v),
         });
         let env = Some(frame);
         let embedding_only = lit.is_embedding_only();
+        if embedding_only
+            && lit
+                .decls
+                .iter()
+                .any(|d| matches!(d, Decl::Comprehension(_)))
+        {
+            // `{for x in xs {...}}` is a struct even when the comprehension yields nothing,
+            // but `{if c {"scalar"}}` is the scalar.
+            acc.struct_if_nothing_else = true;
+        }
         if !embedding_only {
             acc.is_struct = true;
             if acc.struct_span.is_none() {
@@ -898,7 +977,7 @@ impl Evaluator {
                 Decl::Comprehension(comp) => acc.deferred.push(Deferred::Comprehension {
                     comp: comp.clone(),
                     env: env.clone(),
-                    group: embed_group,
+                    group,
                     sinks: sinks.clone(),
                 }),
                 Decl::Ellipsis(_, _) => {
@@ -930,6 +1009,7 @@ impl Evaluator {
 
     fn add_list(&mut self, acc: &mut Acc, lit: &Rc<ListLit>, env: &Env, group: Option<GroupId>) {
         acc.is_list = true;
+        acc.noncyclic = true;
         let v = acc.v;
         let mut index: u32 = 0;
         for elem in &lit.elems {
@@ -1250,6 +1330,13 @@ impl Evaluator {
             }
         };
         let v = self.resolve_default(v)?;
+        if self.vertex(v).state == State::Evaluating {
+            return Err(EvalError::at(
+                ErrorKind::Eval,
+                "cycle error: a comprehension iterates over the struct it adds fields to",
+                Some(span),
+            ));
+        }
         self.finalize(v);
         let v = self.deref(v);
         match &self.vertex(v).value {
@@ -1343,6 +1430,7 @@ impl Evaluator {
                         let env = if entry.alias {
                             let mut slots = SmallVec::new();
                             slots.push(Binding::Scalar(Scalar::Str(name.clone())));
+                            slots.push(Binding::Vertex(arc));
                             Some(Rc::new(Frame {
                                 parent: entry.env.clone(),
                                 kind: FrameKind::Locals(slots),
