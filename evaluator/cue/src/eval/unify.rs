@@ -122,6 +122,8 @@ pub(crate) struct Acc {
     /// A struct literal made only of comprehensions was added: the value is a struct unless
     /// they yield something else.
     struct_if_nothing_else: bool,
+    /// Expressions being added right now (nested through references).
+    active: SmallVec<[ExprId; 8]>,
     expanding_cyclic: bool,
 }
 
@@ -153,6 +155,7 @@ impl Acc {
             noncyclic: false,
             expanding_cyclic: false,
             struct_if_nothing_else: false,
+            active: SmallVec::new(),
         }
     }
 
@@ -545,6 +548,44 @@ impl Evaluator {
     }
 
     fn add_expr(
+        &mut self,
+        acc: &mut Acc,
+        e: ExprId,
+        env: &Env,
+        group: Option<GroupId>,
+        map: GroupMap,
+        span: Option<Span>,
+    ) {
+        // The same expression reached again while it is being added to this vertex (through
+        // values it produces, as in `f: {n: int, out: (f & {n: n - 1}).out}`) recurses
+        // forever: a structural cycle.
+        if acc.active.contains(&e) {
+            let span = Some(self.program.expr(e).span.clone()).or(span);
+            acc.fail(EvalError::at(
+                ErrorKind::StructuralCycle,
+                "structural cycle",
+                span.as_ref(),
+            ));
+            return;
+        }
+        if acc.active.len() > self.budget.max_depth as usize {
+            acc.fail(EvalError::new(
+                ErrorKind::Budget,
+                format!(
+                    "evaluation budget exceeded: references nested deeper than {} levels",
+                    self.budget.max_depth
+                ),
+            ));
+            return;
+        }
+        acc.active.push(e);
+        stacker::maybe_grow(128 * 1024, 2 * 1024 * 1024, || {
+            self.add_expr_inner(acc, e, env, group, map, span)
+        });
+        acc.active.pop();
+    }
+
+    fn add_expr_inner(
         &mut self,
         acc: &mut Acc,
         e: ExprId,
