@@ -48,8 +48,10 @@ impl<'t> SyntaxNode<'t> {
         self.src
     }
 
+    /// The node kind. (Looked up in a table by kind id: tree-sitter's `Node::kind`
+    /// validates UTF-8 on every call, which shows in profiles.)
     pub fn kind(&self) -> &'t str {
-        self.node.kind()
+        kind_name(self.node.kind_id()).unwrap_or_else(|| self.node.kind())
     }
 
     pub fn range(&self) -> TextRange {
@@ -136,6 +138,19 @@ impl<'t> SyntaxNode<'t> {
     pub fn cast<N: AstNode<'t>>(self) -> Option<N> {
         N::cast(self)
     }
+}
+
+/// Names of node kinds by kind id, looked up once.
+pub fn kind_name(id: u16) -> Option<&'static str> {
+    use std::sync::OnceLock;
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_cue::LANGUAGE.into();
+        (0..language.node_kind_count() as u16)
+            .map(|id| -> &'static str { Box::leak(language.node_kind_for_id(id).unwrap_or("").to_owned().into_boxed_str()) })
+            .collect()
+    });
+    names.get(id as usize).copied()
 }
 
 /// Field ids of the grammar, looked up once (looking fields up by name compares strings).
@@ -334,9 +349,10 @@ impl<'t> Field<'t> {
     }
 
     pub fn attributes(&self) -> impl Iterator<Item = Attribute<'t>> + use<'t> {
-        self.0
-            .children_by_field("attribute")
-            .filter_map(SyntaxNode::cast)
+        // A field is `label : value attribute*`; most have no attributes, so skip the walk.
+        let has_attributes = self.0.raw().child_count() > 3;
+        let children: Vec<SyntaxNode<'t>> = if has_attributes { self.0.children_by_field("attribute").collect() } else { Vec::new() };
+        children.into_iter().filter_map(SyntaxNode::cast)
     }
 }
 
