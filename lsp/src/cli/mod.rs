@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod check;
 mod eval;
 mod files;
 mod fmt;
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Format CUE files in the canonical `cue fmt` layout.
     Fmt(fmt::Args),
+    /// Validate definitions and CUE files; exit 1 on errors.
+    Check(check::Args),
     /// Evaluate CUE and print the result as CUE.
     Eval(eval::EvalArgs),
     /// Evaluate CUE and print concrete data, like `cue export`.
@@ -36,6 +39,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Fmt(args) => fmt::run(args),
+        Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run_eval(args),
         Command::Export(args) => eval::run_export(args),
     }

@@ -288,6 +288,7 @@ impl Evaluator {
 
     fn compute_value(&mut self, acc: &mut Acc) -> Value {
         if acc.struct_if_nothing_else
+            && acc.incomplete.is_none()
             && !acc.is_struct
             && !acc.is_list
             && acc.atom.kinds == Kinds::ALL
