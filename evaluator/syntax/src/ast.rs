@@ -147,7 +147,15 @@ pub fn kind_name(id: u16) -> Option<&'static str> {
     let names = NAMES.get_or_init(|| {
         let language: tree_sitter::Language = tree_sitter_cue::LANGUAGE.into();
         (0..language.node_kind_count() as u16)
-            .map(|id| -> &'static str { Box::leak(language.node_kind_for_id(id).unwrap_or("").to_owned().into_boxed_str()) })
+            .map(|id| -> &'static str {
+                Box::leak(
+                    language
+                        .node_kind_for_id(id)
+                        .unwrap_or("")
+                        .to_owned()
+                        .into_boxed_str(),
+                )
+            })
             .collect()
     });
     names.get(id as usize).copied()
@@ -351,7 +359,11 @@ impl<'t> Field<'t> {
     pub fn attributes(&self) -> impl Iterator<Item = Attribute<'t>> + use<'t> {
         // A field is `label : value attribute*`; most have no attributes, so skip the walk.
         let has_attributes = self.0.raw().child_count() > 3;
-        let children: Vec<SyntaxNode<'t>> = if has_attributes { self.0.children_by_field("attribute").collect() } else { Vec::new() };
+        let children: Vec<SyntaxNode<'t>> = if has_attributes {
+            self.0.children_by_field("attribute").collect()
+        } else {
+            Vec::new()
+        };
         children.into_iter().filter_map(SyntaxNode::cast)
     }
 }

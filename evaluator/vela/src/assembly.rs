@@ -17,7 +17,8 @@ impl Assembly {
 
     /// Appends text copied from the original file at `original_start`.
     pub fn push_mapped(&mut self, text: &str, original_start: usize) {
-        self.regions.push((self.text.len(), original_start, text.len()));
+        self.regions
+            .push((self.text.len(), original_start, text.len()));
         self.text.push_str(text);
     }
 
@@ -28,11 +29,17 @@ impl Assembly {
 
     /// The original offset of an assembly offset, if it lies in copied text.
     pub fn original(&self, offset: usize) -> Option<usize> {
-        self.regions.iter().find(|(start, _, len)| offset >= *start && offset <= start + len).map(|(start, orig, _)| orig + (offset - start))
+        self.regions
+            .iter()
+            .find(|(start, _, len)| offset >= *start && offset <= start + len)
+            .map(|(start, orig, _)| orig + (offset - start))
     }
 
     /// The assembly offset of an original offset, if it was copied.
     pub fn assembled(&self, original: usize) -> Option<usize> {
-        self.regions.iter().find(|(_, orig, len)| original >= *orig && original <= orig + len).map(|(start, orig, _)| start + (original - orig))
+        self.regions
+            .iter()
+            .find(|(_, orig, len)| original >= *orig && original <= orig + len)
+            .map(|(start, orig, _)| start + (original - orig))
     }
 }

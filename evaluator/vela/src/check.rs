@@ -25,7 +25,12 @@ pub struct CheckOptions {
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { budget: Budget { max_steps: 2_000_000, ..Budget::default() } }
+        CheckOptions {
+            budget: Budget {
+                max_steps: 2_000_000,
+                ..Budget::default()
+            },
+        }
     }
 }
 
@@ -36,25 +41,42 @@ pub struct CheckResult {
 
 /// Every problem of a definition file, sorted by position.
 pub fn check_definition(parse: &xdef_syntax::Parse, options: &CheckOptions) -> CheckResult {
-    let mut diagnostics: Vec<Diagnostic> = parse.errors().into_iter().map(|e| Diagnostic::error(e.range, e.message)).collect();
+    let mut diagnostics: Vec<Diagnostic> = parse
+        .errors()
+        .into_iter()
+        .map(|e| Diagnostic::error(e.range, e.message))
+        .collect();
     let definition = read_definition(parse);
     if !diagnostics.is_empty() {
         // A template with syntax errors would only add noise.
-        return CheckResult { definition, diagnostics };
+        return CheckResult {
+            definition,
+            diagnostics,
+        };
     }
     diagnostics.extend(definition.diagnostics.iter().cloned());
     if let (Some(kind), Some(_)) = (definition.kind, &definition.template_body) {
         diagnostics.extend(check_template(parse, &definition, kind, options));
         diagnostics.extend(check_references(parse, &definition, kind));
     }
-    diagnostics.sort_by(|a, b| (a.range.start, a.severity, &a.message).cmp(&(b.range.start, b.severity, &b.message)));
+    diagnostics.sort_by(|a, b| {
+        (a.range.start, a.severity, &a.message).cmp(&(b.range.start, b.severity, &b.message))
+    });
     diagnostics.dedup_by(|a, b| a.range == b.range && a.message == b.message);
-    CheckResult { definition, diagnostics }
+    CheckResult {
+        definition,
+        diagnostics,
+    }
 }
 
 /// The program KubeVela compiles for this template: imports, the template body, the
 /// `context` schema. `parameter` is the template's own.
-pub fn assemble(parse: &xdef_syntax::Parse, definition: &DefinitionFile, kind: DefinitionKind, injected: &str) -> Assembly {
+pub fn assemble(
+    parse: &xdef_syntax::Parse,
+    definition: &DefinitionFile,
+    kind: DefinitionKind,
+    injected: &str,
+) -> Assembly {
     let text = parse.text();
     let mut assembly = Assembly::new();
     for (import, start) in definition.imports_text(text) {
@@ -71,34 +93,65 @@ pub fn assemble(parse: &xdef_syntax::Parse, definition: &DefinitionFile, kind: D
     assembly
 }
 
-fn check_template(parse: &xdef_syntax::Parse, definition: &DefinitionFile, kind: DefinitionKind, options: &CheckOptions) -> Vec<Diagnostic> {
+fn check_template(
+    parse: &xdef_syntax::Parse,
+    definition: &DefinitionFile,
+    kind: DefinitionKind,
+    options: &CheckOptions,
+) -> Vec<Diagnostic> {
     let assembly = assemble(parse, definition, kind, "");
     let template_start = definition.template_range.as_ref().map_or(0, |r| r.start);
     let mut evaluation = Evaluation::from_sources(
         vec![("template.cue".into(), assembly.text.clone())],
-        &VelaPackages { set: kind.package_set() },
+        &VelaPackages {
+            set: kind.package_set(),
+        },
         options.budget,
     );
     let mut out = Vec::new();
     let map = |span: Option<&xdef_cue::ir::Span>| -> usize {
-        span.and_then(|s| if s.file.0 == 0 { assembly.original(s.range.start) } else { None }).unwrap_or(template_start)
+        span.and_then(|s| {
+            if s.file.0 == 0 {
+                assembly.original(s.range.start)
+            } else {
+                None
+            }
+        })
+        .unwrap_or(template_start)
     };
     for d in evaluation.compile_diagnostics() {
         let at = map(d.span.as_ref());
         let in_package = d.span.as_ref().is_some_and(|s| s.file.0 != 0);
-        let message = if in_package { format!("in an imported package: {}", d.message) } else { d.message.clone() };
-        out.push(Diagnostic { severity: Severity::Error, range: at..at, message, path: d.path.clone() });
+        let message = if in_package {
+            format!("in an imported package: {}", d.message)
+        } else {
+            d.message.clone()
+        };
+        out.push(Diagnostic {
+            severity: Severity::Error,
+            range: at..at,
+            message,
+            path: d.path.clone(),
+        });
     }
     let root = evaluation.root();
     let mut errors: Vec<Rc<EvalError>> = Vec::new();
     collect_errors(&mut evaluation, root, &mut errors);
     for e in errors {
         let d = evaluation.diagnostic(&e);
-        if d.path == "context" || d.path.starts_with("context.") || d.path.starts_with(context::SCHEMA_NAME) {
+        if d.path == "context"
+            || d.path.starts_with("context.")
+            || d.path.starts_with(context::SCHEMA_NAME)
+        {
             continue;
         }
         let at = map(d.span.as_ref());
-        out.push(Diagnostic { severity: Severity::Error, range: at..at, message: d.text(), path: d.path });
+        out.push(Diagnostic {
+            severity: Severity::Error,
+            range: at..at,
+            message: d.text(),
+            path: d.path,
+        });
     }
     if evaluation.budget_exhausted() {
         out.push(Diagnostic::error(
@@ -125,7 +178,14 @@ fn collect_errors(evaluation: &mut Evaluation, root: VId, out: &mut Vec<Rc<EvalE
         match ev.value(v).clone() {
             Value::Bottom(e) => {
                 if matches!(e.kind, ErrorKind::Eval | ErrorKind::StructuralCycle) {
-                    let e = if e.vertex.is_none() { Rc::new(EvalError { vertex: Some(v), ..(*e).clone() }) } else { e };
+                    let e = if e.vertex.is_none() {
+                        Rc::new(EvalError {
+                            vertex: Some(v),
+                            ..(*e).clone()
+                        })
+                    } else {
+                        e
+                    };
                     out.push(e);
                 }
                 continue;
@@ -145,9 +205,15 @@ fn collect_errors(evaluation: &mut Evaluation, root: VId, out: &mut Vec<Rc<EvalE
 
 /// `parameter.x` and `context.x` where `x` is not declared (the typo that otherwise
 /// surfaces only at deploy time, or never inside `if parameter.x != _|_`).
-fn check_references(parse: &xdef_syntax::Parse, definition: &DefinitionFile, kind: DefinitionKind) -> Vec<Diagnostic> {
+fn check_references(
+    parse: &xdef_syntax::Parse,
+    definition: &DefinitionFile,
+    kind: DefinitionKind,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let Some(body) = &definition.template_body else { return out };
+    let Some(body) = &definition.template_body else {
+        return out;
+    };
     let root = parse.root();
     let Some(template) = root.decls().find_map(|d| match d {
         Decl::Field(f) if f.range().start <= body.start && f.range().end >= body.end => Some(f),
@@ -155,7 +221,9 @@ fn check_references(parse: &xdef_syntax::Parse, definition: &DefinitionFile, kin
     }) else {
         return out;
     };
-    let Some(FieldValue::Expr(Expr::Struct(template_struct))) = template.value() else { return out };
+    let Some(FieldValue::Expr(Expr::Struct(template_struct))) = template.value() else {
+        return out;
+    };
     // The parameter schema's top-level fields (all `parameter:` declarations in the template).
     let mut parameter_fields: Option<Vec<String>> = None;
     let mut parameter_open = false;
@@ -176,7 +244,9 @@ fn check_references(parse: &xdef_syntax::Parse, definition: &DefinitionFile, kin
                                 parameter_open = true;
                             }
                         }
-                        Decl::Ellipsis(_) | Decl::Embedding(_) | Decl::Comprehension(_) => parameter_open = true,
+                        Decl::Ellipsis(_) | Decl::Embedding(_) | Decl::Comprehension(_) => {
+                            parameter_open = true
+                        }
                         _ => {}
                     }
                 }
@@ -195,8 +265,13 @@ fn check_references(parse: &xdef_syntax::Parse, definition: &DefinitionFile, kin
         if let Some(sel) = node.cast::<ast::SelectorExpr>() {
             if let (Some(Expr::Ident(base)), Some(name)) = (sel.operand(), sel.selector()) {
                 let field = name.text().trim_matches('"').to_owned();
-                if base.name() == "context" && !context_fields.contains(&field.as_str()) && !declared_in_template(template_struct, "context") {
-                    let hint = crate::schema::did_you_mean(&field, &context_fields).map(|s| format!(" (did you mean `context.{s}`?)")).unwrap_or_default();
+                if base.name() == "context"
+                    && !context_fields.contains(&field.as_str())
+                    && !declared_in_template(template_struct, "context")
+                {
+                    let hint = crate::schema::did_you_mean(&field, &context_fields)
+                        .map(|s| format!(" (did you mean `context.{s}`?)"))
+                        .unwrap_or_default();
                     out.push(Diagnostic {
                         severity: Severity::Error,
                         range: name.range(),
@@ -208,11 +283,15 @@ fn check_references(parse: &xdef_syntax::Parse, definition: &DefinitionFile, kin
                     if let Some(fields) = &parameter_fields {
                         if !fields.contains(&field) {
                             let names: Vec<&str> = fields.iter().map(String::as_str).collect();
-                            let hint = crate::schema::did_you_mean(&field, &names).map(|s| format!(" (did you mean `parameter.{s}`?)")).unwrap_or_default();
+                            let hint = crate::schema::did_you_mean(&field, &names)
+                                .map(|s| format!(" (did you mean `parameter.{s}`?)"))
+                                .unwrap_or_default();
                             out.push(Diagnostic {
                                 severity: Severity::Error,
                                 range: name.range(),
-                                message: format!("parameter.{field} is not declared in `parameter`{hint}"),
+                                message: format!(
+                                    "parameter.{field} is not declared in `parameter`{hint}"
+                                ),
                                 path: format!("parameter.{field}"),
                             });
                         }
@@ -230,7 +309,8 @@ fn label_name(field: ast::Field<'_>) -> Option<String> {
         LabelName::Ident(i) => Some(i.name().to_owned()),
         LabelName::String(s) => {
             let (d, _) = xdef_syntax::literal::decode_string(s);
-            d.constant().map(|b| String::from_utf8_lossy(&b).into_owned())
+            d.constant()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
         }
         _ => None,
     }
@@ -238,7 +318,9 @@ fn label_name(field: ast::Field<'_>) -> Option<String> {
 
 /// Whether the template declares the top-level field itself (then it is not KubeVela's).
 fn declared_in_template(template: ast::StructLit<'_>, name: &str) -> bool {
-    template.decls().any(|d| matches!(d, Decl::Field(f) if label_name(f).as_deref() == Some(name)))
+    template
+        .decls()
+        .any(|d| matches!(d, Decl::Field(f) if label_name(f).as_deref() == Some(name)))
 }
 
 #[allow(dead_code)]

@@ -21,63 +21,181 @@ pub struct ContextField {
 }
 
 const fn f(name: &'static str, cue_type: &'static str, doc: &'static str) -> ContextField {
-    ContextField { name, cue_type, doc, optional: false }
+    ContextField {
+        name,
+        cue_type,
+        doc,
+        optional: false,
+    }
 }
 
 const fn opt(name: &'static str, cue_type: &'static str, doc: &'static str) -> ContextField {
-    ContextField { name, cue_type, doc, optional: true }
+    ContextField {
+        name,
+        cue_type,
+        doc,
+        optional: true,
+    }
 }
 
 const COMMON: &[ContextField] = &[
-    f("name", "string", "The component name (the Application's name in workflow steps, the policy name in policies)."),
+    f(
+        "name",
+        "string",
+        "The component name (the Application's name in workflow steps, the policy name in policies).",
+    ),
     f("namespace", "string", "The namespace of the Application."),
     f("appName", "string", "The Application's name."),
-    f("appRevision", "string", "The Application revision name, e.g. `my-app-v2`."),
-    f("appRevisionNum", "int", "The number of the Application revision (2 for `my-app-v2`)."),
+    f(
+        "appRevision",
+        "string",
+        "The Application revision name, e.g. `my-app-v2`.",
+    ),
+    f(
+        "appRevisionNum",
+        "int",
+        "The number of the Application revision (2 for `my-app-v2`).",
+    ),
     f("revision", "string", "The component revision name."),
-    f("components", "[...{...}]", "The Application's components (empty in workflow steps)."),
-    f("appLabels", "{[string]: string}", "The Application's labels."),
-    f("appAnnotations", "{[string]: string}", "The Application's annotations."),
-    f("replicaKey", "string", "The replication key when the component is replicated by a `replication` policy."),
-    f("cluster", "string", "The cluster the resources go to (empty for the control plane)."),
+    f(
+        "components",
+        "[...{...}]",
+        "The Application's components (empty in workflow steps).",
+    ),
+    f(
+        "appLabels",
+        "{[string]: string}",
+        "The Application's labels.",
+    ),
+    f(
+        "appAnnotations",
+        "{[string]: string}",
+        "The Application's annotations.",
+    ),
+    f(
+        "replicaKey",
+        "string",
+        "The replication key when the component is replicated by a `replication` policy.",
+    ),
+    f(
+        "cluster",
+        "string",
+        "The cluster the resources go to (empty for the control plane).",
+    ),
     f(
         "clusterVersion",
         "{major: string, minor: int, gitVersion: string, platform: string}",
         "The Kubernetes version of the target cluster.",
     ),
-    f("workflowName", "string", "From the Application annotation `app.oam.dev/workflowName`."),
-    f("publishVersion", "string", "From the Application annotation `app.oam.dev/publishVersion`."),
-    opt("config", "[...{name: string, value: string}]", "Configuration entries, when provided."),
-    opt("custom", "{...}", "Data injected by Application-scoped policies (`output.ctx`)."),
+    f(
+        "workflowName",
+        "string",
+        "From the Application annotation `app.oam.dev/workflowName`.",
+    ),
+    f(
+        "publishVersion",
+        "string",
+        "From the Application annotation `app.oam.dev/publishVersion`.",
+    ),
+    opt(
+        "config",
+        "[...{name: string, value: string}]",
+        "Configuration entries, when provided.",
+    ),
+    opt(
+        "custom",
+        "{...}",
+        "Data injected by Application-scoped policies (`output.ctx`).",
+    ),
 ];
 
 const COMPONENT: &[ContextField] = &[f("parameter", "_", "The component's own parameters.")];
 
 const TRAIT: &[ContextField] = &[
-    f("parameter", "_", "The parameters of the component the trait is attached to."),
-    f("output", "{...}", "The component's rendered workload, after the traits before this one."),
-    f("outputs", "{[string]: {...}}", "The auxiliary resources rendered so far, by name."),
-    f("componentType", "string", "The type of the component the trait is attached to."),
+    f(
+        "parameter",
+        "_",
+        "The parameters of the component the trait is attached to.",
+    ),
+    f(
+        "output",
+        "{...}",
+        "The component's rendered workload, after the traits before this one.",
+    ),
+    f(
+        "outputs",
+        "{[string]: {...}}",
+        "The auxiliary resources rendered so far, by name.",
+    ),
+    f(
+        "componentType",
+        "string",
+        "The type of the component the trait is attached to.",
+    ),
 ];
 
 const POLICY: &[ContextField] = &[
     opt("parameter", "_", "The policy's parameters."),
-    opt("artifacts", "{...}", "Rendered components: `{<component>: {workload: ..., traits: {<type>: {<resource>: ...}}}}`."),
-    opt("appComponents", "[...{...}]", "Application-scoped policies: the Application's components."),
-    opt("appWorkflow", "{...}", "Application-scoped policies: the Application's workflow."),
-    opt("appPolicies", "[...{...}]", "Application-scoped policies: the Application's policies."),
-    opt("policyName", "string", "Application-scoped policies: this policy's name."),
-    opt("policyType", "string", "Application-scoped policies: this policy's type."),
-    opt("policyRevisionName", "string", "Application-scoped policies: the policy revision name."),
-    opt("policyRevision", "int", "Application-scoped policies: the policy revision number."),
-    opt("policyRevisionHash", "string", "Application-scoped policies: the policy revision hash."),
+    opt(
+        "artifacts",
+        "{...}",
+        "Rendered components: `{<component>: {workload: ..., traits: {<type>: {<resource>: ...}}}}`.",
+    ),
+    opt(
+        "appComponents",
+        "[...{...}]",
+        "Application-scoped policies: the Application's components.",
+    ),
+    opt(
+        "appWorkflow",
+        "{...}",
+        "Application-scoped policies: the Application's workflow.",
+    ),
+    opt(
+        "appPolicies",
+        "[...{...}]",
+        "Application-scoped policies: the Application's policies.",
+    ),
+    opt(
+        "policyName",
+        "string",
+        "Application-scoped policies: this policy's name.",
+    ),
+    opt(
+        "policyType",
+        "string",
+        "Application-scoped policies: this policy's type.",
+    ),
+    opt(
+        "policyRevisionName",
+        "string",
+        "Application-scoped policies: the policy revision name.",
+    ),
+    opt(
+        "policyRevision",
+        "int",
+        "Application-scoped policies: the policy revision number.",
+    ),
+    opt(
+        "policyRevisionHash",
+        "string",
+        "Application-scoped policies: the policy revision hash.",
+    ),
 ];
 
 const WORKFLOW_STEP: &[ContextField] = &[
     f("stepName", "string", "The name of the step being run."),
-    f("stepSessionID", "string", "The step's ID, stable across reconciles."),
+    f(
+        "stepSessionID",
+        "string",
+        "The step's ID, stable across reconciles.",
+    ),
     f("spanID", "string", "The tracing span ID of the step."),
-    opt("stepGroupName", "string", "The name of the enclosing step group, inside one."),
+    opt(
+        "stepGroupName",
+        "string",
+        "The name of the enclosing step group, inside one.",
+    ),
 ];
 
 /// Every context field a definition of `kind` sees.
@@ -120,7 +238,10 @@ pub fn default_values(kind: DefinitionKind, name: &str, app: &str, namespace: &s
         ("namespace".into(), s(namespace)),
         ("appName".into(), s(app)),
         ("appRevision".into(), s(&format!("{app}-v1"))),
-        ("appRevisionNum".into(), Data::Num(xdef_cue::number::Num::int(1))),
+        (
+            "appRevisionNum".into(),
+            Data::Num(xdef_cue::number::Num::int(1)),
+        ),
         ("revision".into(), s(&format!("{name}-v1"))),
         ("components".into(), Data::List(vec![])),
         ("appLabels".into(), Data::Struct(vec![])),

@@ -21,8 +21,13 @@ pub enum DefinitionKind {
 }
 
 impl DefinitionKind {
-    pub const ALL: [DefinitionKind; 5] =
-        [DefinitionKind::Component, DefinitionKind::Trait, DefinitionKind::Policy, DefinitionKind::WorkflowStep, DefinitionKind::Workload];
+    pub const ALL: [DefinitionKind; 5] = [
+        DefinitionKind::Component,
+        DefinitionKind::Trait,
+        DefinitionKind::Policy,
+        DefinitionKind::WorkflowStep,
+        DefinitionKind::Workload,
+    ];
 
     /// From the header's `type` value.
     pub fn from_type(t: &str) -> Option<DefinitionKind> {
@@ -98,7 +103,10 @@ impl DefinitionFile {
 
     /// The imports as text, in order, to prepend to anything assembled from the template.
     pub fn imports_text<'t>(&self, text: &'t str) -> Vec<(&'t str, usize)> {
-        self.imports.iter().map(|r| (&text[r.clone()], r.start)).collect()
+        self.imports
+            .iter()
+            .map(|r| (&text[r.clone()], r.start))
+            .collect()
     }
 }
 
@@ -178,7 +186,10 @@ pub fn read_definition(parse: &xdef_syntax::Parse) -> DefinitionFile {
         }
     }
     if let Some(package) = root.package() {
-        def.diagnostics.push(Diagnostic::warning(package.range(), "a definition file should not have a package clause (KubeVela ignores it)"));
+        def.diagnostics.push(Diagnostic::warning(
+            package.range(),
+            "a definition file should not have a package clause (KubeVela ignores it)",
+        ));
     }
     match headers.len() {
         0 => {
@@ -189,12 +200,18 @@ pub fn read_definition(parse: &xdef_syntax::Parse) -> DefinitionFile {
         _ => {
             let (first, _, _) = &headers[0];
             for (name, range, _) in &headers[1..] {
-                def.diagnostics.push(Diagnostic::error(range.clone(), format!("duplicated definition name found, {first} and {name}")));
+                def.diagnostics.push(Diagnostic::error(
+                    range.clone(),
+                    format!("duplicated definition name found, {first} and {name}"),
+                ));
             }
         }
     }
     if def.template_range.is_none() {
-        def.diagnostics.push(Diagnostic::error(0..0, "no template found, invalid: a definition needs `template: {...}`"));
+        def.diagnostics.push(Diagnostic::error(
+            0..0,
+            "no template found, invalid: a definition needs `template: {...}`",
+        ));
     }
     if let Some((name, name_range, field_range)) = headers.into_iter().next() {
         def.name = Some(name.clone());
@@ -206,15 +223,26 @@ pub fn read_definition(parse: &xdef_syntax::Parse) -> DefinitionFile {
 }
 
 /// Evaluates the header on its own (with the file's imports) and checks its keys.
-fn evaluate_header(parse: &xdef_syntax::Parse, def: &mut DefinitionFile, name: &str, field_range: TextRange) {
+fn evaluate_header(
+    parse: &xdef_syntax::Parse,
+    def: &mut DefinitionFile,
+    name: &str,
+    field_range: TextRange,
+) {
     let text = parse.text();
     // The header is evaluated on its own: it does not use the imports (which belong to the
     // template and need the package set its type selects).
     let mut assembly = crate::assembly::Assembly::new();
     assembly.push_mapped(&text[field_range.clone()], field_range.start);
     assembly.push_virtual("\n");
-    let mut evaluation = Evaluation::from_sources(vec![("header.cue".into(), assembly.text.clone())], &NoPackages, Budget::default());
-    let Some(v) = evaluation.lookup(name) else { return };
+    let mut evaluation = Evaluation::from_sources(
+        vec![("header.cue".into(), assembly.text.clone())],
+        &NoPackages,
+        Budget::default(),
+    );
+    let Some(v) = evaluation.lookup(name) else {
+        return;
+    };
     match evaluation.export(v) {
         Ok(data) => {
             check_header(&data, def, parse);
@@ -222,10 +250,27 @@ fn evaluate_header(parse: &xdef_syntax::Parse, def: &mut DefinitionFile, name: &
         }
         Err(diagnostics) => {
             for d in diagnostics {
-                let range = d.span.as_ref().and_then(|s| assembly.original(s.range.start)).unwrap_or(field_range.start);
-                let path = d.path.strip_prefix(&format!("{name}.")).unwrap_or(&d.path).to_owned();
-                let message = if path.is_empty() { format!("definition header: {}", d.message) } else { format!("definition header: {path}: {}", d.message) };
-                def.diagnostics.push(Diagnostic { severity: Severity::Error, range: range..range, message, path });
+                let range = d
+                    .span
+                    .as_ref()
+                    .and_then(|s| assembly.original(s.range.start))
+                    .unwrap_or(field_range.start);
+                let path = d
+                    .path
+                    .strip_prefix(&format!("{name}."))
+                    .unwrap_or(&d.path)
+                    .to_owned();
+                let message = if path.is_empty() {
+                    format!("definition header: {}", d.message)
+                } else {
+                    format!("definition header: {path}: {}", d.message)
+                };
+                def.diagnostics.push(Diagnostic {
+                    severity: Severity::Error,
+                    range: range..range,
+                    message,
+                    path,
+                });
             }
         }
     }
@@ -234,31 +279,57 @@ fn evaluate_header(parse: &xdef_syntax::Parse, def: &mut DefinitionFile, name: &
 /// Header keys and `attributes` against the schema of the definition's type.
 fn check_header(header: &Data, def: &mut DefinitionFile, parse: &xdef_syntax::Parse) {
     let Data::Struct(fields) = header else {
-        def.diagnostics.push(Diagnostic::error(def.header_range.clone().unwrap_or(0..0), "the definition header must be a struct"));
+        def.diagnostics.push(Diagnostic::error(
+            def.header_range.clone().unwrap_or(0..0),
+            "the definition header must be a struct",
+        ));
         return;
     };
-    let locate = |path: &[&str]| -> TextRange { crate::locate::field_range(parse, def.header_range.clone().unwrap_or(0..0), path) };
-    const KEYS: [&str; 6] = ["type", "alias", "description", "annotations", "labels", "attributes"];
+    let locate = |path: &[&str]| -> TextRange {
+        crate::locate::field_range(parse, def.header_range.clone().unwrap_or(0..0), path)
+    };
+    const KEYS: [&str; 6] = [
+        "type",
+        "alias",
+        "description",
+        "annotations",
+        "labels",
+        "attributes",
+    ];
     for (key, value) in fields {
         if !KEYS.contains(&&**key) {
-            let hint = schema::did_you_mean(key, &KEYS).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-            def.diagnostics.push(Diagnostic::error(locate(&[key]), format!("unknown definition header key `{key}`{hint}")));
+            let hint = schema::did_you_mean(key, &KEYS)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            def.diagnostics.push(Diagnostic::error(
+                locate(&[key]),
+                format!("unknown definition header key `{key}`{hint}"),
+            ));
             continue;
         }
         let expect_string = matches!(&**key, "type" | "alias" | "description");
         if expect_string && !matches!(value, Data::Str(_)) {
-            def.diagnostics.push(Diagnostic::error(locate(&[key]), format!("`{key}` must be a string")));
+            def.diagnostics.push(Diagnostic::error(
+                locate(&[key]),
+                format!("`{key}` must be a string"),
+            ));
         }
         if matches!(&**key, "annotations" | "labels") {
             match value {
                 Data::Struct(entries) => {
                     for (k, v) in entries {
                         if !matches!(v, Data::Str(_)) {
-                            def.diagnostics.push(Diagnostic::error(locate(&[key, k]), format!("{key}.{k} must be a string")));
+                            def.diagnostics.push(Diagnostic::error(
+                                locate(&[key, k]),
+                                format!("{key}.{k} must be a string"),
+                            ));
                         }
                     }
                 }
-                _ => def.diagnostics.push(Diagnostic::error(locate(&[key]), format!("`{key}` must be a struct of strings"))),
+                _ => def.diagnostics.push(Diagnostic::error(
+                    locate(&[key]),
+                    format!("`{key}` must be a struct of strings"),
+                )),
             }
         }
     }
@@ -279,7 +350,9 @@ fn check_header(header: &Data, def: &mut DefinitionFile, parse: &xdef_syntax::Pa
     }
     if let (Some(kind), Some(attributes)) = (def.kind, header.get("attributes")) {
         for problem in schema::check_attributes(kind, attributes) {
-            let path: Vec<&str> = std::iter::once("attributes").chain(problem.path.iter().map(|s| s.as_str())).collect();
+            let path: Vec<&str> = std::iter::once("attributes")
+                .chain(problem.path.iter().map(|s| s.as_str()))
+                .collect();
             def.diagnostics.push(Diagnostic {
                 severity: problem.severity,
                 range: locate(&path),
@@ -300,10 +373,19 @@ impl Diagnostic {
 pub fn to_crd(def: &DefinitionFile, text: &str) -> Result<Data, String> {
     let name = def.name.clone().ok_or("the definition has no name")?;
     let kind = def.kind.ok_or("the definition has no valid type")?;
-    let header = def.header.as_ref().ok_or("the definition header is not concrete")?;
+    let header = def
+        .header
+        .as_ref()
+        .ok_or("the definition header is not concrete")?;
     let mut annotations: Vec<(std::rc::Rc<str>, Data)> = Vec::new();
     let mut labels: Vec<(std::rc::Rc<str>, Data)> = Vec::new();
-    let prefixed = |k: &str| if k.contains("oam.dev") { k.to_owned() } else { format!("custom.definition.oam.dev/{k}") };
+    let prefixed = |k: &str| {
+        if k.contains("oam.dev") {
+            k.to_owned()
+        } else {
+            format!("custom.definition.oam.dev/{k}")
+        }
+    };
     if let Some(Data::Struct(entries)) = header.get("annotations") {
         for (k, v) in entries {
             annotations.push((prefixed(k).into(), v.clone()));
@@ -313,7 +395,10 @@ pub fn to_crd(def: &DefinitionFile, text: &str) -> Result<Data, String> {
         annotations.push(("definition.oam.dev/alias".into(), Data::Str(alias.clone())));
     }
     if let Some(Data::Str(desc)) = header.get("description") {
-        annotations.push(("definition.oam.dev/description".into(), Data::Str(desc.clone())));
+        annotations.push((
+            "definition.oam.dev/description".into(),
+            Data::Str(desc.clone()),
+        ));
     }
     if let Some(Data::Struct(entries)) = header.get("labels") {
         for (k, v) in entries {
@@ -337,7 +422,13 @@ pub fn to_crd(def: &DefinitionFile, text: &str) -> Result<Data, String> {
         template.push_str(&text[range.clone()]);
         template.push('\n');
     }
-    spec.push(("schematic".into(), Data::Struct(vec![("cue".into(), Data::Struct(vec![("template".into(), Data::str(&template))]))])));
+    spec.push((
+        "schematic".into(),
+        Data::Struct(vec![(
+            "cue".into(),
+            Data::Struct(vec![("template".into(), Data::str(&template))]),
+        )]),
+    ));
     let mut metadata: Vec<(std::rc::Rc<str>, Data)> = Vec::new();
     if !annotations.is_empty() {
         metadata.push(("annotations".into(), Data::Struct(annotations)));

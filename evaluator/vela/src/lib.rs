@@ -18,6 +18,8 @@ pub mod context;
 pub mod definition;
 mod locate;
 pub mod packages;
+pub mod patch;
+pub mod render;
 pub mod schema;
 
 use xdef_syntax::TextRange;
@@ -42,10 +44,20 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(range: TextRange, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, range, message: message.into(), path: String::new() }
+        Diagnostic {
+            severity: Severity::Error,
+            range,
+            message: message.into(),
+            path: String::new(),
+        }
     }
 
     pub fn warning(range: TextRange, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, range, message: message.into(), path: String::new() }
+        Diagnostic {
+            severity: Severity::Warning,
+            range,
+            message: message.into(),
+            path: String::new(),
+        }
     }
 }

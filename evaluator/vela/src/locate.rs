@@ -18,7 +18,9 @@ pub fn field_range(parse: &xdef_syntax::Parse, within: TextRange, path: &[&str])
     let mut current = value_struct(top);
     for part in path {
         let Some(s) = current else { break };
-        let Some(field) = find_field(s, part) else { break };
+        let Some(field) = find_field(s, part) else {
+            break;
+        };
         best = field.label().map_or(best, |l| l.range());
         current = value_struct(field);
     }
@@ -40,7 +42,9 @@ fn find_field<'t>(s: StructLit<'t>, name: &str) -> Option<Field<'t>> {
                 LabelName::Ident(i) => i.name().to_owned(),
                 LabelName::String(lit) => {
                     let (d, _) = xdef_syntax::literal::decode_string(lit);
-                    d.constant().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+                    d.constant()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default()
                 }
                 _ => continue,
             };

@@ -46,7 +46,11 @@ impl PackageLoader for VelaPackages {
 
 /// The import paths available to a package set (for completion and "did you mean").
 pub fn available(set: PackageSet) -> Vec<&'static str> {
-    let mut paths: Vec<&'static str> = FILES.iter().filter(|f| f.set.is_none_or(|s| s == set)).map(|f| f.path).collect();
+    let mut paths: Vec<&'static str> = FILES
+        .iter()
+        .filter(|f| f.set.is_none_or(|s| s == set))
+        .map(|f| f.path)
+        .collect();
     paths.dedup();
     paths
 }

@@ -36,7 +36,11 @@ const STATUS: Ty = Ty::Object(&[
     ("healthPolicy", Ty::StatusScript("isHealth")),
     ("details", Ty::StatusScript("")),
 ]);
-const CHILD_RESOURCE_KIND: Ty = Ty::Object(&[("apiVersion", Ty::Str), ("kind", Ty::Str), ("selector", Ty::StringMap)]);
+const CHILD_RESOURCE_KIND: Ty = Ty::Object(&[
+    ("apiVersion", Ty::Str),
+    ("kind", Ty::Str),
+    ("selector", Ty::StringMap),
+]);
 const CHILD_RESOURCE_KINDS: Ty = Ty::ListOf(&CHILD_RESOURCE_KIND);
 const SCHEMATIC: Ty = Ty::Object(&[
     ("cue", Ty::Object(&[("template", Ty::Str)])),
@@ -49,7 +53,13 @@ pub fn attributes_schema(kind: DefinitionKind) -> &'static [(&'static str, Ty)] 
         DefinitionKind::Component => &[
             (
                 "workload",
-                Ty::Object(&[("type", Ty::Str), ("definition", Ty::Object(&[("apiVersion", Ty::Str), ("kind", Ty::Str)]))]),
+                Ty::Object(&[
+                    ("type", Ty::Str),
+                    (
+                        "definition",
+                        Ty::Object(&[("apiVersion", Ty::Str), ("kind", Ty::Str)]),
+                    ),
+                ]),
             ),
             ("childResourceKinds", CHILD_RESOURCE_KINDS),
             ("revisionLabel", Ty::Str),
@@ -71,7 +81,10 @@ pub fn attributes_schema(kind: DefinitionKind) -> &'static [(&'static str, Ty)] 
             ("extension", Ty::Any),
             ("manageWorkload", Ty::Bool),
             ("controlPlaneOnly", Ty::Bool),
-            ("stage", Ty::Enum(&["PreDispatch", "DefaultDispatch", "PostDispatch"])),
+            (
+                "stage",
+                Ty::Enum(&["PreDispatch", "DefaultDispatch", "PostDispatch"]),
+            ),
             ("version", Ty::Version),
         ],
         DefinitionKind::Policy => &[
@@ -83,7 +96,11 @@ pub fn attributes_schema(kind: DefinitionKind) -> &'static [(&'static str, Ty)] 
             ("global", Ty::Bool),
             ("priority", Ty::Int),
         ],
-        DefinitionKind::WorkflowStep => &[("definitionRef", DEFINITION_REF), ("schematic", SCHEMATIC), ("version", Ty::Version)],
+        DefinitionKind::WorkflowStep => &[
+            ("definitionRef", DEFINITION_REF),
+            ("schematic", SCHEMATIC),
+            ("version", Ty::Version),
+        ],
         DefinitionKind::Workload => &[
             ("definitionRef", DEFINITION_REF),
             ("childResourceKinds", CHILD_RESOURCE_KINDS),
@@ -107,7 +124,12 @@ pub struct AttributeProblem {
 /// Checks `attributes` against the schema of `kind`.
 pub fn check_attributes(kind: DefinitionKind, attributes: &Data) -> Vec<AttributeProblem> {
     let mut problems = Vec::new();
-    check(&Ty::Object(attributes_schema(kind)), attributes, &mut Vec::new(), &mut problems);
+    check(
+        &Ty::Object(attributes_schema(kind)),
+        attributes,
+        &mut Vec::new(),
+        &mut problems,
+    );
     if kind == DefinitionKind::Workload && attributes.get("definitionRef").is_none() {
         problems.push(AttributeProblem {
             path: vec![],
@@ -119,60 +141,144 @@ pub fn check_attributes(kind: DefinitionKind, attributes: &Data) -> Vec<Attribut
 }
 
 fn check(ty: &Ty, value: &Data, path: &mut Vec<String>, out: &mut Vec<AttributeProblem>) {
-    let at = |path: &Vec<String>| if path.is_empty() { "attributes".to_owned() } else { format!("attributes.{}", path.join(".")) };
+    let at = |path: &Vec<String>| {
+        if path.is_empty() {
+            "attributes".to_owned()
+        } else {
+            format!("attributes.{}", path.join("."))
+        }
+    };
     match ty {
         Ty::Any => {}
         Ty::Str => {
             if !matches!(value, Data::Str(_)) {
-                push(out, path, format!("invalid definition spec: {} must be a string, not {}", at(path), value.kind_name()));
+                push(
+                    out,
+                    path,
+                    format!(
+                        "invalid definition spec: {} must be a string, not {}",
+                        at(path),
+                        value.kind_name()
+                    ),
+                );
             }
         }
         Ty::Bool => {
             if !matches!(value, Data::Bool(_)) {
-                push(out, path, format!("invalid definition spec: {} must be a bool, not {}", at(path), value.kind_name()));
+                push(
+                    out,
+                    path,
+                    format!(
+                        "invalid definition spec: {} must be a bool, not {}",
+                        at(path),
+                        value.kind_name()
+                    ),
+                );
             }
         }
         Ty::Int => {
             if !matches!(value, Data::Num(n) if n.is_int()) {
-                push(out, path, format!("invalid definition spec: {} must be an int, not {}", at(path), value.kind_name()));
+                push(
+                    out,
+                    path,
+                    format!(
+                        "invalid definition spec: {} must be an int, not {}",
+                        at(path),
+                        value.kind_name()
+                    ),
+                );
             }
         }
         Ty::Version => match value {
             Data::Str(s) if is_semver(s) => {}
-            Data::Str(s) => push(out, path, format!("Not a valid version: {s:?} (expected x.y.z)")),
-            other => push(out, path, format!("invalid definition spec: {} must be a string, not {}", at(path), other.kind_name())),
+            Data::Str(s) => push(
+                out,
+                path,
+                format!("Not a valid version: {s:?} (expected x.y.z)"),
+            ),
+            other => push(
+                out,
+                path,
+                format!(
+                    "invalid definition spec: {} must be a string, not {}",
+                    at(path),
+                    other.kind_name()
+                ),
+            ),
         },
         Ty::Enum(options) => match value {
             Data::Str(s) if options.contains(&&**s) => {}
             Data::Str(s) => {
-                let hint = did_you_mean(s, options).map(|o| format!(" (did you mean {o:?}?)")).unwrap_or_default();
-                push(out, path, format!("invalid value {s:?} for {}: expected one of {}{hint}", at(path), quoted_list(options)));
+                let hint = did_you_mean(s, options)
+                    .map(|o| format!(" (did you mean {o:?}?)"))
+                    .unwrap_or_default();
+                push(
+                    out,
+                    path,
+                    format!(
+                        "invalid value {s:?} for {}: expected one of {}{hint}",
+                        at(path),
+                        quoted_list(options)
+                    ),
+                );
             }
-            other => push(out, path, format!("invalid definition spec: {} must be a string, not {}", at(path), other.kind_name())),
+            other => push(
+                out,
+                path,
+                format!(
+                    "invalid definition spec: {} must be a string, not {}",
+                    at(path),
+                    other.kind_name()
+                ),
+            ),
         },
         Ty::Strings => match value {
             Data::List(items) => {
                 for (i, item) in items.iter().enumerate() {
                     if !matches!(item, Data::Str(_)) {
                         path.push(i.to_string());
-                        push(out, path, format!("invalid definition spec: {} must be a string", at(path)));
+                        push(
+                            out,
+                            path,
+                            format!("invalid definition spec: {} must be a string", at(path)),
+                        );
                         path.pop();
                     }
                 }
             }
-            other => push(out, path, format!("invalid definition spec: {} must be a list of strings, not {}", at(path), other.kind_name())),
+            other => push(
+                out,
+                path,
+                format!(
+                    "invalid definition spec: {} must be a list of strings, not {}",
+                    at(path),
+                    other.kind_name()
+                ),
+            ),
         },
         Ty::StringMap => match value {
             Data::Struct(fields) => {
                 for (k, v) in fields {
                     if !matches!(v, Data::Str(_)) {
                         path.push(k.to_string());
-                        push(out, path, format!("invalid definition spec: {} must be a string", at(path)));
+                        push(
+                            out,
+                            path,
+                            format!("invalid definition spec: {} must be a string", at(path)),
+                        );
                         path.pop();
                     }
                 }
             }
-            other => push(out, path, format!("invalid definition spec: {} must be a struct of strings, not {}", at(path), other.kind_name())),
+            other => push(
+                out,
+                path,
+                format!(
+                    "invalid definition spec: {} must be a struct of strings, not {}",
+                    at(path),
+                    other.kind_name()
+                ),
+            ),
         },
         Ty::ListOf(elem) => match value {
             Data::List(items) => {
@@ -182,17 +288,37 @@ fn check(ty: &Ty, value: &Data, path: &mut Vec<String>, out: &mut Vec<AttributeP
                     path.pop();
                 }
             }
-            other => push(out, path, format!("invalid definition spec: {} must be a list, not {}", at(path), other.kind_name())),
+            other => push(
+                out,
+                path,
+                format!(
+                    "invalid definition spec: {} must be a list, not {}",
+                    at(path),
+                    other.kind_name()
+                ),
+            ),
         },
         Ty::StatusScript(required) => match value {
             Data::Str(_) => {}
             Data::Struct(fields) => {
                 if !required.is_empty() && !fields.iter().any(|(k, _)| &**k == *required) {
                     let what = path.last().cloned().unwrap_or_default();
-                    push(out, path, format!("{what} must contain an '{required}' field"));
+                    push(
+                        out,
+                        path,
+                        format!("{what} must contain an '{required}' field"),
+                    );
                 }
             }
-            other => push(out, path, format!("invalid definition spec: {} must be a CUE string or struct, not {}", at(path), other.kind_name())),
+            other => push(
+                out,
+                path,
+                format!(
+                    "invalid definition spec: {} must be a CUE string or struct, not {}",
+                    at(path),
+                    other.kind_name()
+                ),
+            ),
         },
         Ty::Object(fields) => match value {
             Data::Struct(entries) => {
@@ -205,31 +331,58 @@ fn check(ty: &Ty, value: &Data, path: &mut Vec<String>, out: &mut Vec<AttributeP
                         }
                         None => {
                             let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
-                            let hint = did_you_mean(k, &names).map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
+                            let hint = did_you_mean(k, &names)
+                                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                                .unwrap_or_default();
                             path.push(k.to_string());
-                            push(out, path, format!("invalid definition spec: json: unknown field \"{k}\"{hint}"));
+                            push(
+                                out,
+                                path,
+                                format!(
+                                    "invalid definition spec: json: unknown field \"{k}\"{hint}"
+                                ),
+                            );
                             path.pop();
                         }
                     }
                 }
             }
-            other => push(out, path, format!("invalid definition spec: {} must be a struct, not {}", at(path), other.kind_name())),
+            other => push(
+                out,
+                path,
+                format!(
+                    "invalid definition spec: {} must be a struct, not {}",
+                    at(path),
+                    other.kind_name()
+                ),
+            ),
         },
     }
 }
 
 fn push(out: &mut Vec<AttributeProblem>, path: &[String], message: String) {
-    out.push(AttributeProblem { path: path.to_vec(), message, severity: Severity::Error });
+    out.push(AttributeProblem {
+        path: path.to_vec(),
+        message,
+        severity: Severity::Error,
+    });
 }
 
 fn is_semver(s: &str) -> bool {
     let s = s.strip_prefix('v').unwrap_or(s);
     let parts: Vec<&str> = s.split('.').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn quoted_list(options: &[&str]) -> String {
-    options.iter().map(|o| format!("{o:?}")).collect::<Vec<_>>().join(", ")
+    options
+        .iter()
+        .map(|o| format!("{o:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The closest candidate to a misspelt name, if it is close enough to be a typo.
@@ -257,7 +410,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -272,8 +427,14 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(did_you_mean("podDisruptve", &["podDisruptive", "stage"]), Some("podDisruptive"));
-        assert_eq!(did_you_mean("apliesToWorkloads", &["appliesToWorkloads"]), Some("appliesToWorkloads"));
+        assert_eq!(
+            did_you_mean("podDisruptve", &["podDisruptive", "stage"]),
+            Some("podDisruptive")
+        );
+        assert_eq!(
+            did_you_mean("apliesToWorkloads", &["appliesToWorkloads"]),
+            Some("appliesToWorkloads")
+        );
         assert_eq!(did_you_mean("xyz", &["appliesToWorkloads"]), None);
         assert_eq!(edit_distance("ab", "ba"), 1);
     }
@@ -285,7 +446,10 @@ mod tests {
             ("appliesToWorkloads".into(), Data::str("deployments.apps")),
             ("stage".into(), Data::str("PostDispatc")),
         ]);
-        let problems: Vec<String> = check_attributes(DefinitionKind::Trait, &attributes).into_iter().map(|p| format!("{}: {}", p.path.join("."), p.message)).collect();
+        let problems: Vec<String> = check_attributes(DefinitionKind::Trait, &attributes)
+            .into_iter()
+            .map(|p| format!("{}: {}", p.path.join("."), p.message))
+            .collect();
         assert_eq!(
             problems,
             [

@@ -45,29 +45,60 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let mut diagnostics: Vec<Diagnostic> = source.decode_errors.iter().map(|e| Diagnostic::error(e.range.clone(), e.message.clone())).collect();
+        let mut diagnostics: Vec<Diagnostic> = source
+            .decode_errors
+            .iter()
+            .map(|e| Diagnostic::error(e.range.clone(), e.message.clone()))
+            .collect();
         diagnostics.extend(check_file(&source.parse));
         let name = super::display_path(path);
         for d in diagnostics {
-            let pos = source.parse.line_index().line_col(source.parse.text(), d.range.start);
-            all.push(Located { file: name.clone(), line: pos.line + 1, column: pos.col + 1, diagnostic: d });
+            let pos = source
+                .parse
+                .line_index()
+                .line_col(source.parse.text(), d.range.start);
+            all.push(Located {
+                file: name.clone(),
+                line: pos.line + 1,
+                column: pos.col + 1,
+                diagnostic: d,
+            });
         }
     }
-    let errors = all.iter().filter(|l| l.diagnostic.severity == Severity::Error).count();
+    let errors = all
+        .iter()
+        .filter(|l| l.diagnostic.severity == Severity::Error)
+        .count();
     match args.format.as_str() {
         "json" => println!("{}", to_json(&all)),
         "sarif" => println!("{}", to_sarif(&all)),
         _ => {
             for l in &all {
-                let severity = if l.diagnostic.severity == Severity::Warning { "warning: " } else { "" };
-                eprintln!("{}:{}:{}: {severity}{}", l.file, l.line, l.column, l.diagnostic.message);
+                let severity = if l.diagnostic.severity == Severity::Warning {
+                    "warning: "
+                } else {
+                    ""
+                };
+                eprintln!(
+                    "{}:{}:{}: {severity}{}",
+                    l.file, l.line, l.column, l.diagnostic.message
+                );
             }
             if errors > 0 {
-                eprintln!("{errors} error{} in {} file{}", if errors == 1 { "" } else { "s" }, files.len(), if files.len() == 1 { "" } else { "s" });
+                eprintln!(
+                    "{errors} error{} in {} file{}",
+                    if errors == 1 { "" } else { "s" },
+                    files.len(),
+                    if files.len() == 1 { "" } else { "s" }
+                );
             }
         }
     }
-    if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Diagnostics of one file: a definition check, or a plain CUE check.
@@ -75,15 +106,34 @@ pub fn check_file(parse: &xdef_syntax::Parse) -> Vec<Diagnostic> {
     if xdef_vela::definition::looks_like_definition(parse) {
         return check_definition(parse, &CheckOptions::default()).diagnostics;
     }
-    let mut out: Vec<Diagnostic> = parse.errors().into_iter().map(|e| Diagnostic::error(e.range, e.message)).collect();
+    let mut out: Vec<Diagnostic> = parse
+        .errors()
+        .into_iter()
+        .map(|e| Diagnostic::error(e.range, e.message))
+        .collect();
     if !out.is_empty() {
         return out;
     }
     let text = parse.text().to_owned();
-    let mut evaluation = Evaluation::from_files(vec![SourceFile { name: "file.cue".into(), parse: xdef_syntax::parse(text) }], &NoPackages, Budget { max_steps: 2_000_000, ..Budget::default() });
+    let mut evaluation = Evaluation::from_files(
+        vec![SourceFile {
+            name: "file.cue".into(),
+            parse: xdef_syntax::parse(text),
+        }],
+        &NoPackages,
+        Budget {
+            max_steps: 2_000_000,
+            ..Budget::default()
+        },
+    );
     for d in evaluation.compile_diagnostics() {
         let at = d.span.as_ref().map_or(0, |s| s.range.start);
-        out.push(Diagnostic { severity: Severity::Error, range: at..at, message: d.text(), path: d.path.clone() });
+        out.push(Diagnostic {
+            severity: Severity::Error,
+            range: at..at,
+            message: d.text(),
+            path: d.path.clone(),
+        });
     }
     let root = evaluation.root();
     evaluation.evaluator.finalize_deep(root);
@@ -96,11 +146,26 @@ pub fn check_file(parse: &xdef_syntax::Parse) -> Vec<Diagnostic> {
         }
         let v = evaluation.evaluator.deref(v);
         if let Value::Bottom(e) = evaluation.evaluator.value(v).clone() {
-            if matches!(e.kind, ErrorKind::Eval | ErrorKind::StructuralCycle | ErrorKind::Budget) {
-                let e = if e.vertex.is_none() { std::rc::Rc::new(xdef_cue::EvalError { vertex: Some(v), ..(*e).clone() }) } else { e };
+            if matches!(
+                e.kind,
+                ErrorKind::Eval | ErrorKind::StructuralCycle | ErrorKind::Budget
+            ) {
+                let e = if e.vertex.is_none() {
+                    std::rc::Rc::new(xdef_cue::EvalError {
+                        vertex: Some(v),
+                        ..(*e).clone()
+                    })
+                } else {
+                    e
+                };
                 let d = evaluation.diagnostic(&e);
                 let at = d.span.as_ref().map_or(0, |s| s.range.start);
-                out.push(Diagnostic { severity: Severity::Error, range: at..at, message: d.text(), path: d.path });
+                out.push(Diagnostic {
+                    severity: Severity::Error,
+                    range: at..at,
+                    message: d.text(),
+                    path: d.path,
+                });
             }
             continue;
         }

@@ -11,6 +11,7 @@ mod check;
 mod eval;
 mod files;
 mod fmt;
+mod render;
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +30,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Validate definitions and CUE files; exit 1 on errors.
     Check(check::Args),
+    /// Render a component definition (with traits) to Kubernetes objects.
+    Render(render::Args),
     /// Evaluate CUE and print the result as CUE.
     Eval(eval::EvalArgs),
     /// Evaluate CUE and print concrete data, like `cue export`.
@@ -41,6 +44,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run_eval(args),
+        Command::Render(args) => render::run(args),
         Command::Export(args) => eval::run_export(args),
     }
 }

@@ -1,0 +1,578 @@
+//! Rendering definitions the way KubeVela does (reference §2.1, §2.3): a component's
+//! `output` and `outputs`; then each trait in order, seeing the growing
+//! `context.output`/`context.outputs`, adding its `outputs`, applying `patch` to the
+//! workload and `patchOutputs` to the auxiliaries; `errs` as user errors; errors grouped
+//! as KubeVela groups them ("Parameter errors" / "Template errors"), with positions.
+
+use std::rc::Rc;
+
+use xdef_cue::eval::ErrorKind;
+use xdef_cue::label::LabelKind;
+use xdef_cue::{Budget, Data, EvalError, Evaluation, VId, Value, encode};
+
+use crate::assembly::Assembly;
+use crate::check::assemble;
+use crate::definition::{DefinitionFile, DefinitionKind};
+use crate::packages::VelaPackages;
+use crate::patch::{self, ListMatch, PatchOutcome};
+use crate::{Diagnostic, Severity, context};
+
+/// What a render is given.
+#[derive(Clone, Debug)]
+pub struct RenderInput {
+    /// The component's (or trait's) properties.
+    pub parameter: Data,
+    /// `context.name` (the component name).
+    pub name: String,
+    pub app_name: String,
+    pub namespace: String,
+    /// Extra or overriding context fields.
+    pub context: Option<Data>,
+    pub budget: Budget,
+}
+
+impl Default for RenderInput {
+    fn default() -> Self {
+        RenderInput {
+            parameter: Data::Struct(vec![]),
+            name: "my-component".into(),
+            app_name: "my-app".into(),
+            namespace: "default".into(),
+            context: None,
+            budget: Budget {
+                max_steps: 5_000_000,
+                ..Budget::default()
+            },
+        }
+    }
+}
+
+/// The workload and auxiliary resources of a component as rendering goes on.
+#[derive(Clone, Debug, Default)]
+pub struct Workload {
+    pub output: Option<Data>,
+    /// Auxiliary resources in the order they were added: (name, owner type, object).
+    pub outputs: Vec<(Rc<str>, Option<String>, Data)>,
+}
+
+/// A render failure: KubeVela's grouped message and the diagnostics behind it.
+#[derive(Clone, Debug)]
+pub struct RenderError {
+    pub message: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// What applying a trait did, for previews.
+#[derive(Clone, Debug, Default)]
+pub struct TraitReport {
+    pub patched: bool,
+    pub matches: Vec<ListMatch>,
+    pub warnings: Vec<String>,
+    /// Names of auxiliary resources the trait added.
+    pub added_outputs: Vec<Rc<str>>,
+}
+
+fn context_data(
+    kind: DefinitionKind,
+    input: &RenderInput,
+    workload: Option<&Workload>,
+    component_type: Option<&str>,
+) -> Data {
+    let mut ctx = context::default_values(kind, &input.name, &input.app_name, &input.namespace);
+    let Data::Struct(fields) = &mut ctx else {
+        unreachable!("context defaults are a struct")
+    };
+    let mut set = |k: &str, v: Data| match fields.iter_mut().find(|(n, _)| &**n == k) {
+        Some((_, slot)) => *slot = v,
+        None => fields.push((Rc::from(k), v)),
+    };
+    if matches!(
+        kind,
+        DefinitionKind::Component
+            | DefinitionKind::Trait
+            | DefinitionKind::Workload
+            | DefinitionKind::Policy
+    ) {
+        set("parameter", input.parameter.clone());
+    }
+    if let Some(w) = workload {
+        if let Some(o) = &w.output {
+            set("output", o.clone());
+        }
+        set(
+            "outputs",
+            Data::Struct(
+                w.outputs
+                    .iter()
+                    .map(|(n, _, d)| (n.clone(), d.clone()))
+                    .collect(),
+            ),
+        );
+    }
+    if let Some(t) = component_type {
+        set("componentType", Data::str(t));
+    }
+    if let Some(Data::Struct(extra)) = &input.context {
+        for (k, v) in extra {
+            set(k, v.clone());
+        }
+    }
+    ctx
+}
+
+/// Evaluates the template with parameters and context injected.
+fn evaluate(
+    parse: &xdef_syntax::Parse,
+    def: &DefinitionFile,
+    kind: DefinitionKind,
+    input: &RenderInput,
+    ctx: &Data,
+) -> (Evaluation, Assembly) {
+    let injected = format!(
+        "context: {}\nparameter: {}\n",
+        encode::to_json(ctx, None),
+        encode::to_json(&input.parameter, None)
+    );
+    let assembly = assemble(parse, def, kind, &injected);
+    let evaluation = Evaluation::from_sources(
+        vec![("template.cue".into(), assembly.text.clone())],
+        &VelaPackages {
+            set: kind.package_set(),
+        },
+        input.budget,
+    );
+    (evaluation, assembly)
+}
+
+/// Errors under a path, grouped as KubeVela prints them, with positions kept.
+fn grouped_error(
+    kind_word: &str,
+    name: &str,
+    user_errors: &[String],
+    errors: &[(String, Diagnostic)],
+) -> RenderError {
+    let mut message = format!("validation failed for {kind_word} {name}:\n");
+    if !user_errors.is_empty() {
+        message.push_str("\nUser Errors:\n");
+        for e in user_errors {
+            message.push_str(&format!("  {e}\n"));
+        }
+    }
+    let (params, template): (Vec<_>, Vec<_>) = errors
+        .iter()
+        .partition(|(path, _)| path.starts_with("parameter"));
+    if !params.is_empty() {
+        message.push_str("\nParameter errors:\n");
+        for (_, d) in &params {
+            message.push_str(&format!("  {}\n", d.message));
+        }
+    }
+    if !template.is_empty() {
+        message.push_str("\nTemplate errors:\n");
+        for (_, d) in &template {
+            message.push_str(&format!("  {}\n", d.message));
+        }
+    }
+    RenderError {
+        message: message.trim_end().to_owned(),
+        diagnostics: errors.iter().map(|(_, d)| d.clone()).collect(),
+    }
+}
+
+fn to_diagnostic(
+    evaluation: &Evaluation,
+    assembly: &Assembly,
+    e: &EvalError,
+    fallback: usize,
+) -> (String, Diagnostic) {
+    let d = evaluation.diagnostic(e);
+    let at = d
+        .span
+        .as_ref()
+        .and_then(|s| {
+            if s.file.0 == 0 {
+                assembly.original(s.range.start)
+            } else {
+                None
+            }
+        })
+        .unwrap_or(fallback);
+    (
+        d.path.clone(),
+        Diagnostic {
+            severity: Severity::Error,
+            range: at..at,
+            message: d.text(),
+            path: d.path,
+        },
+    )
+}
+
+/// Exports a top-level field of the template, or collects its errors.
+fn export_field(
+    evaluation: &mut Evaluation,
+    name: &str,
+) -> Option<Result<Data, Vec<Rc<EvalError>>>> {
+    let v = evaluation.lookup(name)?;
+    Some(xdef_cue::export::export_data(
+        &mut evaluation.evaluator,
+        v,
+        &Default::default(),
+    ))
+}
+
+/// The user errors of an `errs` field (a list of strings).
+fn user_errors(evaluation: &mut Evaluation) -> Vec<String> {
+    match export_field(evaluation, "errs") {
+        Some(Ok(Data::List(items))) => items
+            .iter()
+            .filter_map(|d| d.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Renders a component (or workload/policy) definition: its `output` and `outputs`.
+pub fn render_component(
+    parse: &xdef_syntax::Parse,
+    def: &DefinitionFile,
+    input: &RenderInput,
+) -> Result<Workload, RenderError> {
+    let kind = def.kind.ok_or_else(|| RenderError {
+        message: "the definition has no valid type".into(),
+        diagnostics: def.diagnostics.clone(),
+    })?;
+    let ctx = context_data(kind, input, None, None);
+    let (mut evaluation, assembly) = evaluate(parse, def, kind, input, &ctx);
+    let fallback = def.template_range.as_ref().map_or(0, |r| r.start);
+    let mut errors = compile_errors(&evaluation, &assembly, fallback);
+    let user = user_errors(&mut evaluation);
+    let mut workload = Workload::default();
+    match export_field(&mut evaluation, "output") {
+        Some(Ok(data)) => workload.output = Some(data),
+        Some(Err(errs)) => errors.extend(
+            errs.iter()
+                .map(|e| to_diagnostic(&evaluation, &assembly, e, fallback)),
+        ),
+        None => {}
+    }
+    if let Some(v) = evaluation.lookup("outputs") {
+        collect_outputs(
+            &mut evaluation,
+            &assembly,
+            v,
+            None,
+            fallback,
+            &mut workload,
+            &mut errors,
+        );
+    }
+    if !errors.is_empty() || !user.is_empty() {
+        let word = if kind == DefinitionKind::Policy {
+            "policy"
+        } else {
+            "workload"
+        };
+        return Err(grouped_error(word, &input.name, &user, &errors));
+    }
+    Ok(workload)
+}
+
+fn compile_errors(
+    evaluation: &Evaluation,
+    assembly: &Assembly,
+    fallback: usize,
+) -> Vec<(String, Diagnostic)> {
+    evaluation
+        .compile_diagnostics()
+        .into_iter()
+        .map(|d| {
+            let at = d
+                .span
+                .as_ref()
+                .and_then(|s| {
+                    if s.file.0 == 0 {
+                        assembly.original(s.range.start)
+                    } else {
+                        None
+                    }
+                })
+                .unwrap_or(fallback);
+            (
+                d.path.clone(),
+                Diagnostic {
+                    severity: Severity::Error,
+                    range: at..at,
+                    message: d.text(),
+                    path: d.path,
+                },
+            )
+        })
+        .collect()
+}
+
+fn collect_outputs(
+    evaluation: &mut Evaluation,
+    assembly: &Assembly,
+    v: VId,
+    owner: Option<&str>,
+    fallback: usize,
+    workload: &mut Workload,
+    errors: &mut Vec<(String, Diagnostic)>,
+) -> Vec<Rc<str>> {
+    let mut added = Vec::new();
+    let ev = &mut evaluation.evaluator;
+    ev.finalize(v);
+    let v = ev.deref(v);
+    let arcs: Vec<_> = ev.arcs(v).collect();
+    for (f, arc) in arcs {
+        if f.kind() != LabelKind::Regular
+            || ev.vertex(arc).field_kind != xdef_cue::ir::FieldKind::Regular
+        {
+            continue;
+        }
+        let name = ev.label_str(f);
+        match xdef_cue::export::export_data(ev, arc, &Default::default()) {
+            Ok(data) => {
+                workload
+                    .outputs
+                    .push((name.clone(), owner.map(str::to_owned), data));
+                added.push(name);
+            }
+            Err(errs) => {
+                for e in errs {
+                    errors.push(to_diagnostic(evaluation, assembly, &e, fallback));
+                }
+                return added;
+            }
+        }
+    }
+    added
+}
+
+/// Renders a trait against a component's workload: adds its `outputs`, applies `patch` to
+/// the workload and `patchOutputs` to auxiliaries already present.
+pub fn apply_trait(
+    parse: &xdef_syntax::Parse,
+    def: &DefinitionFile,
+    input: &RenderInput,
+    trait_type: &str,
+    component_type: &str,
+    workload: &mut Workload,
+) -> Result<TraitReport, RenderError> {
+    let kind = def.kind.ok_or_else(|| RenderError {
+        message: "the definition has no valid type".into(),
+        diagnostics: def.diagnostics.clone(),
+    })?;
+    let ctx = context_data(kind, input, Some(workload), Some(component_type));
+    let (mut evaluation, assembly) = evaluate(parse, def, kind, input, &ctx);
+    let fallback = def.template_range.as_ref().map_or(0, |r| r.start);
+    let mut errors = compile_errors(&evaluation, &assembly, fallback);
+    let user = user_errors(&mut evaluation);
+    // Check the whole template first (KubeVela validates before using it).
+    let root = evaluation.root();
+    for e in permanent_errors(&mut evaluation, root) {
+        errors.push(to_diagnostic(&evaluation, &assembly, &e, fallback));
+    }
+    if !errors.is_empty() || !user.is_empty() {
+        return Err(grouped_error("trait", trait_type, &user, &errors));
+    }
+    let mut report = TraitReport::default();
+    if let Some(v) = evaluation.lookup("outputs") {
+        let mut errs = Vec::new();
+        report.added_outputs = collect_outputs(
+            &mut evaluation,
+            &assembly,
+            v,
+            Some(trait_type),
+            fallback,
+            workload,
+            &mut errs,
+        );
+        if !errs.is_empty() {
+            return Err(grouped_error("trait", trait_type, &[], &errs));
+        }
+    }
+    if let Some(v) = evaluation.lookup("patch") {
+        let Some(base) = workload.output.clone() else {
+            return Err(RenderError {
+                message: format!("patch trait {trait_type} into an invalid workload"),
+                diagnostics: vec![],
+            });
+        };
+        let doc: String = evaluation
+            .vertex(v)
+            .origins
+            .iter()
+            .filter_map(|o| o.doc.as_deref())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let strategy = patch::markers(&doc).patch_strategy;
+        let outcome = match strategy.as_deref() {
+            Some("jsonMergePatch") => match xdef_cue::export::export_data(
+                &mut evaluation.evaluator,
+                v,
+                &Default::default(),
+            ) {
+                Ok(p) => PatchOutcome {
+                    result: Some(patch::json_merge_patch(&base, &p)),
+                    ..Default::default()
+                },
+                Err(errs) => {
+                    return Err(grouped_error(
+                        "trait",
+                        trait_type,
+                        &[],
+                        &errs
+                            .iter()
+                            .map(|e| to_diagnostic(&evaluation, &assembly, e, fallback))
+                            .collect::<Vec<_>>(),
+                    ));
+                }
+            },
+            Some("jsonPatch") => {
+                let ops = evaluation.lookup("patch.operations");
+                let ops = match ops.map(|o| {
+                    xdef_cue::export::export_data(&mut evaluation.evaluator, o, &Default::default())
+                }) {
+                    Some(Ok(d)) => d,
+                    _ => {
+                        return Err(RenderError {
+                            message: format!(
+                                "invalid patch trait {trait_type} into workload: json patch needs patch.operations"
+                            ),
+                            diagnostics: vec![],
+                        });
+                    }
+                };
+                match patch::json_patch(&base, &ops) {
+                    Ok(result) => PatchOutcome {
+                        result: Some(result),
+                        ..Default::default()
+                    },
+                    Err(e) => {
+                        return Err(RenderError {
+                            message: format!(
+                                "invalid patch trait {trait_type} into workload: failed to apply json patch: {e}"
+                            ),
+                            diagnostics: vec![],
+                        });
+                    }
+                }
+            }
+            _ => match patch::patch_tree(&mut evaluation.evaluator, v) {
+                Ok(tree) => patch::apply(&base, &tree),
+                Err(e) => {
+                    return Err(RenderError {
+                        message: format!("invalid patch trait {trait_type} into workload: {e}"),
+                        diagnostics: vec![],
+                    });
+                }
+            },
+        };
+        report.patched = true;
+        report.matches = outcome.matches;
+        match outcome.result {
+            Some(result) => {
+                report.warnings = outcome.warnings;
+                workload.output = Some(result);
+            }
+            None => {
+                let reason = outcome.warnings.first().cloned().unwrap_or_default();
+                return Err(RenderError {
+                    message: format!("invalid patch trait {trait_type} into workload: {reason}"),
+                    diagnostics: vec![],
+                });
+            }
+        }
+    }
+    if let Some(v) = evaluation.lookup("patchOutputs") {
+        let ev = &mut evaluation.evaluator;
+        ev.finalize(v);
+        let v = ev.deref(v);
+        for (f, arc) in ev.arcs(v).collect::<Vec<_>>() {
+            if f.kind() != LabelKind::Regular {
+                continue;
+            }
+            let name = ev.label_str(f);
+            let Some(index) = workload.outputs.iter().position(|(n, _, _)| *n == name) else {
+                continue;
+            };
+            let tree = match patch::patch_tree(ev, arc) {
+                Ok(t) => t,
+                Err(e) => {
+                    return Err(RenderError {
+                        message: format!(
+                            "trait={trait_type}, to={name}, invalid patch trait into auxiliary workload: {e}"
+                        ),
+                        diagnostics: vec![],
+                    });
+                }
+            };
+            let outcome = patch::apply(&workload.outputs[index].2, &tree);
+            match outcome.result {
+                Some(result) => workload.outputs[index].2 = result,
+                None => {
+                    return Err(RenderError {
+                        message: format!(
+                            "trait={trait_type}, to={name}, invalid patch trait into auxiliary workload: {}",
+                            outcome.warnings.first().cloned().unwrap_or_default()
+                        ),
+                        diagnostics: vec![],
+                    });
+                }
+            }
+            report.warnings.extend(outcome.warnings);
+            report.matches.extend(outcome.matches);
+        }
+    }
+    Ok(report)
+}
+
+/// Permanent errors anywhere under a vertex (not incomplete values).
+fn permanent_errors(evaluation: &mut Evaluation, root: VId) -> Vec<Rc<EvalError>> {
+    let ev = &mut evaluation.evaluator;
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    let mut seen = 0;
+    while let Some(v) = stack.pop() {
+        seen += 1;
+        if seen > 200_000 || ev.exhausted() {
+            break;
+        }
+        ev.finalize(v);
+        let v = ev.deref(v);
+        if let Value::Bottom(e) = ev.value(v).clone() {
+            if matches!(
+                e.kind,
+                ErrorKind::Eval | ErrorKind::StructuralCycle | ErrorKind::Budget
+            ) {
+                let e = if e.vertex.is_none() {
+                    Rc::new(EvalError {
+                        vertex: Some(v),
+                        ..(*e).clone()
+                    })
+                } else {
+                    e
+                };
+                out.push(e);
+            }
+            continue;
+        }
+        for (f, arc) in ev.arcs(v).collect::<Vec<_>>() {
+            if f.kind() == LabelKind::Let
+                || ev.vertex(arc).field_kind == xdef_cue::ir::FieldKind::Optional
+            {
+                continue;
+            }
+            stack.push(arc);
+        }
+    }
+    out
+}
