@@ -287,8 +287,8 @@ pub struct Validator {
 pub struct Atom {
     pub kinds: Kinds,
     pub value: Option<Scalar>,
-    pub bounds: SmallVec<[Bound; 2]>,
-    pub validators: SmallVec<[Validator; 1]>,
+    pub bounds: Vec<Bound>,
+    pub validators: Vec<Validator>,
 }
 
 /// Why two atoms do not unify.
@@ -341,8 +341,8 @@ impl Atom {
         Atom {
             kinds: Kinds::ALL,
             value: None,
-            bounds: SmallVec::new(),
-            validators: SmallVec::new(),
+            bounds: Vec::new(),
+            validators: Vec::new(),
         }
     }
 
@@ -357,8 +357,8 @@ impl Atom {
         Atom {
             kinds: Kinds::of(&value),
             value: Some(value),
-            bounds: SmallVec::new(),
-            validators: SmallVec::new(),
+            bounds: Vec::new(),
+            validators: Vec::new(),
         }
     }
 

@@ -121,11 +121,11 @@ fn build(ev: &mut Evaluator, v: VId, depth: u32) -> Result<PatchNode, String> {
             alternatives: vec![],
             description: "_".into(),
         }),
-        Value::Atom(a) => Ok(match &a.value {
-            Some(s) => PatchNode::Value(scalar_data(s)),
+        Value::Atom(a) => Ok(match a.value.clone() {
+            Some(s) => PatchNode::Value(scalar_data(&s)),
             None => PatchNode::Constraint {
                 description: a.describe(),
-                atom: Some(a),
+                atom: Some(*a),
                 alternatives: vec![],
             },
         }),

@@ -70,7 +70,7 @@ impl Evaluator {
                             return None;
                         }
                         match self.vertex(v).value.clone() {
-                            Value::Atom(a) => alternatives.push((a, *marked)),
+                            Value::Atom(a) => alternatives.push((*a, *marked)),
                             Value::Top => alternatives.push((Atom::top(), *marked)),
                             Value::Bottom(e) => errors.push(e),
                             Value::Disjunction(inner) => {

@@ -11,7 +11,7 @@ use crate::builtins::{self, Func, Universe};
 use crate::ir::{BinOp, ExprKind, InterpolationPart, Ref, UnaryOp};
 use crate::label::LabelKind;
 use crate::number::{IntOp, Num};
-use crate::value::{Bound, BoundOp, Kinds, Validator};
+use crate::value::{BoundOp, Validator};
 
 /// The result of evaluating an expression.
 #[derive(Clone, Debug)]
@@ -1387,6 +1387,3 @@ fn qualified(pkg: &str, name: &str) -> String {
         format!("{}.{name}", pkg.rsplit('/').next().unwrap_or(pkg))
     }
 }
-
-#[allow(dead_code)]
-fn unused(_: SmallVec<[Bound; 1]>) {}

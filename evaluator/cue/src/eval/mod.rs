@@ -193,8 +193,8 @@ impl Disjunction {
 pub enum Value {
     /// No constraint at all: `_`.
     Top,
-    /// A scalar or a constraint on scalars.
-    Atom(Atom),
+    /// A scalar or a constraint on scalars (boxed: vertices are many, atoms are large).
+    Atom(Box<Atom>),
     /// A struct; its fields are the arcs.
     Struct,
     /// A list; its elements are the arcs `0..len`.
@@ -227,7 +227,7 @@ pub struct Vertex {
     pub forward: Option<VId>,
     /// Closed through a definition or `close()`.
     pub closed: bool,
-    pub origins: SmallVec<[FieldOrigin; 1]>,
+    pub origins: Vec<FieldOrigin>,
     /// (reference expression, referenced vertex) expanded into this vertex, for
     /// structural-cycle detection.
     pub expansions: SmallVec<[(ExprId, VId); 2]>,
@@ -379,7 +379,7 @@ impl Evaluator {
             list: None,
             forward: None,
             closed: false,
-            origins: SmallVec::new(),
+            origins: Vec::new(),
             expansions: SmallVec::new(),
             choices: None,
             depth,

@@ -362,9 +362,9 @@ impl Evaluator {
         }
         if acc.atom.kinds.and(Kinds::SCALAR).is_empty() && acc.atom.value.is_none() {
             // Only struct or list kinds allowed but no literal: `struct`-like constraint.
-            return Value::Atom(acc.atom.clone());
+            return Value::Atom(Box::new(acc.atom.clone()));
         }
-        Value::Atom(acc.atom.clone())
+        Value::Atom(Box::new(acc.atom.clone()))
     }
 
     /// Attaches the vertex to an error that has none.
@@ -448,7 +448,7 @@ impl Evaluator {
                         }
                     }
                     // Visible to cycles through this vertex (`a: b + 1, b: a - 1, a: 10`).
-                    self.vertex_mut(acc.v).value = Value::Atom(acc.atom.clone());
+                    self.vertex_mut(acc.v).value = Value::Atom(Box::new(acc.atom.clone()));
                 }
                 if let Some(s) = span {
                     if atom.value.is_some() || !atom.bounds.is_empty() || atom.kinds != Kinds::ALL {
