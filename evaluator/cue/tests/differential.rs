@@ -85,15 +85,17 @@ fn data_to_json(d: &Data) -> Json {
 fn same(a: &Json, b: &Json) -> bool {
     match (a, b) {
         (Json::Number(x), Json::Number(y)) => {
-            let parse = |n: &serde_json::Number| {
-                xdef_cue::number::Num::parse_decimal(
-                    &n.to_string(),
-                    xdef_cue::number::NumKind::Float,
-                )
-            };
-            match (parse(x), parse(y)) {
-                (Ok(p), Ok(q)) => p.cmp_value(&q) == std::cmp::Ordering::Equal,
-                _ => x.to_string() == y.to_string(),
+            // Integers compare exactly; anything else as doubles (the oracle rounds
+            // non-integral numbers to double precision when printing JSON).
+            let (xs, ys) = (x.to_string(), y.to_string());
+            let integral = |s: &str| !s.contains(['.', 'e', 'E']);
+            if integral(&xs) && integral(&ys) {
+                let parse = |n: &str| xdef_cue::number::Num::parse_decimal(n, xdef_cue::number::NumKind::Int);
+                return matches!((parse(&xs), parse(&ys)), (Ok(p), Ok(q)) if p.cmp_value(&q) == std::cmp::Ordering::Equal);
+            }
+            match (xs.parse::<f64>(), ys.parse::<f64>()) {
+                (Ok(p), Ok(q)) => p == q,
+                _ => xs == ys,
             }
         }
         (Json::Array(x), Json::Array(y)) => {
