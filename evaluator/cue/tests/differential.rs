@@ -90,7 +90,9 @@ fn same(a: &Json, b: &Json) -> bool {
             let (xs, ys) = (x.to_string(), y.to_string());
             let integral = |s: &str| !s.contains(['.', 'e', 'E']);
             if integral(&xs) && integral(&ys) {
-                let parse = |n: &str| xdef_cue::number::Num::parse_decimal(n, xdef_cue::number::NumKind::Int);
+                let parse = |n: &str| {
+                    xdef_cue::number::Num::parse_decimal(n, xdef_cue::number::NumKind::Int)
+                };
                 return matches!((parse(&xs), parse(&ys)), (Ok(p), Ok(q)) if p.cmp_value(&q) == std::cmp::Ordering::Equal);
             }
             match (xs.parse::<f64>(), ys.parse::<f64>()) {

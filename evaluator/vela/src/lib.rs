@@ -21,6 +21,7 @@ pub mod packages;
 pub mod patch;
 pub mod render;
 pub mod schema;
+pub mod status;
 
 use xdef_syntax::TextRange;
 

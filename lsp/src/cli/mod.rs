@@ -12,6 +12,7 @@ mod eval;
 mod files;
 mod fmt;
 mod render;
+mod status;
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +33,8 @@ enum Command {
     Check(check::Args),
     /// Render a component definition (with traits) to Kubernetes objects.
     Render(render::Args),
+    /// Evaluate a definition's health and status scripts against live objects.
+    Status(status::Args),
     /// Evaluate CUE and print the result as CUE.
     Eval(eval::EvalArgs),
     /// Evaluate CUE and print concrete data, like `cue export`.
@@ -45,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run_eval(args),
         Command::Render(args) => render::run(args),
+        Command::Status(args) => status::run(args),
         Command::Export(args) => eval::run_export(args),
     }
 }
