@@ -22,6 +22,7 @@ pub mod patch;
 pub mod render;
 pub mod schema;
 pub mod status;
+pub mod testing;
 
 use xdef_syntax::TextRange;
 

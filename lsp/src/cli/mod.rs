@@ -13,6 +13,7 @@ mod files;
 mod fmt;
 mod render;
 mod status;
+mod test;
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +36,8 @@ enum Command {
     Render(render::Args),
     /// Evaluate a definition's health and status scripts against live objects.
     Status(status::Args),
+    /// Run definition golden tests (`*_test.cue`).
+    Test(test::Args),
     /// Evaluate CUE and print the result as CUE.
     Eval(eval::EvalArgs),
     /// Evaluate CUE and print concrete data, like `cue export`.
@@ -49,6 +52,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run_eval(args),
         Command::Render(args) => render::run(args),
         Command::Status(args) => status::run(args),
+        Command::Test(args) => test::run(args),
         Command::Export(args) => eval::run_export(args),
     }
 }
