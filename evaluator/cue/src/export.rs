@@ -14,6 +14,9 @@ use crate::label::LabelKind;
 pub struct ExportOptions {
     /// Stop at the first error (for builtin arguments).
     pub first_error_only: bool,
+    /// Accept structs whose comprehensions were incomplete (they just contribute no fields),
+    /// as KubeVela's renderer does; `cue export` rejects them.
+    pub lenient_comprehensions: bool,
 }
 
 /// The concrete data of a vertex, or every error found under it.
@@ -144,6 +147,13 @@ fn export_inner(
                 }
             }
             Some(Data::List(items))
+        }
+        Value::Struct | Value::List
+            if !options.lenient_comprehensions && ev.vertex(v).incomplete.is_some() =>
+        {
+            let e = ev.vertex(v).incomplete.clone().expect("checked");
+            errors.push(located(ev, &e, v));
+            None
         }
         Value::Struct => {
             let arcs: Vec<_> = ev.arcs(v).collect();

@@ -17,6 +17,15 @@ use crate::packages::VelaPackages;
 use crate::patch::{self, ListMatch, PatchOutcome};
 use crate::{Diagnostic, Severity, context};
 
+/// Export options for rendering: like KubeVela, a comprehension that cannot be evaluated
+/// (e.g. over an optional parameter that is absent) contributes nothing instead of failing.
+pub fn lenient() -> xdef_cue::export::ExportOptions {
+    xdef_cue::export::ExportOptions {
+        lenient_comprehensions: true,
+        ..Default::default()
+    }
+}
+
 /// What a render is given.
 #[derive(Clone, Debug)]
 pub struct RenderInput {
@@ -223,7 +232,7 @@ fn export_field(
     Some(xdef_cue::export::export_data(
         &mut evaluation.evaluator,
         v,
-        &Default::default(),
+        &crate::render::lenient(),
     ))
 }
 
@@ -338,7 +347,7 @@ fn collect_outputs(
             continue;
         }
         let name = ev.label_str(f);
-        match xdef_cue::export::export_data(ev, arc, &Default::default()) {
+        match xdef_cue::export::export_data(ev, arc, &crate::render::lenient()) {
             Ok(data) => {
                 workload
                     .outputs
@@ -418,7 +427,7 @@ pub fn apply_trait(
             Some("jsonMergePatch") => match xdef_cue::export::export_data(
                 &mut evaluation.evaluator,
                 v,
-                &Default::default(),
+                &crate::render::lenient(),
             ) {
                 Ok(p) => PatchOutcome {
                     result: Some(patch::json_merge_patch(&base, &p)),
@@ -439,7 +448,11 @@ pub fn apply_trait(
             Some("jsonPatch") => {
                 let ops = evaluation.lookup("patch.operations");
                 let ops = match ops.map(|o| {
-                    xdef_cue::export::export_data(&mut evaluation.evaluator, o, &Default::default())
+                    xdef_cue::export::export_data(
+                        &mut evaluation.evaluator,
+                        o,
+                        &crate::render::lenient(),
+                    )
                 }) {
                     Some(Ok(d)) => d,
                     _ => {
@@ -575,4 +588,33 @@ fn permanent_errors(evaluation: &mut Evaluation, root: VId) -> Vec<Rc<EvalError>
         }
     }
     out
+}
+
+/// The CUE program KubeVela itself compiles for a render (`workloadDef.Complete`): the
+/// imports and template body, `context: _` and `parameter: _`, then the parameters and
+/// the context as JSON. No xdef schema is added, so any CUE evaluator can run it (used to
+/// compare xdef with the reference CUE on real definitions).
+pub fn kubevela_program(
+    parse: &xdef_syntax::Parse,
+    def: &DefinitionFile,
+    input: &RenderInput,
+    workload: Option<&Workload>,
+    component_type: Option<&str>,
+) -> Option<String> {
+    let kind = def.kind?;
+    let text = parse.text();
+    let mut out = String::new();
+    for (import, _) in def.imports_text(text) {
+        out.push_str(import);
+        out.push('\n');
+    }
+    out.push_str(&text[def.template_body.clone()?]);
+    out.push_str("\ncontext: _\nparameter: _\n");
+    out.push_str(&format!(
+        "parameter: {}\n",
+        encode::to_json(&input.parameter, None)
+    ));
+    let ctx = context_data(kind, input, workload, component_type);
+    out.push_str(&format!("context: {}\n", encode::to_json(&ctx, None)));
+    Some(out)
 }

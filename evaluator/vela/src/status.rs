@@ -111,7 +111,11 @@ pub fn evaluate(
                 {
                     continue;
                 }
-                match xdef_cue::export::export_data(&mut e.evaluator, arc, &Default::default()) {
+                match xdef_cue::export::export_data(
+                    &mut e.evaluator,
+                    arc,
+                    &crate::render::lenient(),
+                ) {
                     Ok(d) => {
                         let shown = match &d {
                             Data::Str(s) => s.to_string(),
@@ -131,10 +135,9 @@ pub fn evaluate(
     if let Some(script) = &scripts.health_policy {
         healthy = false;
         if let Some((mut e, _)) = run(script, &context(&details_data, None), &mut errors) {
-            match e
-                .lookup("isHealth")
-                .map(|v| xdef_cue::export::export_data(&mut e.evaluator, v, &Default::default()))
-            {
+            match e.lookup("isHealth").map(|v| {
+                xdef_cue::export::export_data(&mut e.evaluator, v, &crate::render::lenient())
+            }) {
                 Some(Ok(Data::Bool(b))) => healthy = b,
                 Some(Ok(other)) => errors.push(format!(
                     "isHealth must be a bool, not {}",
@@ -150,10 +153,9 @@ pub fn evaluate(
     let mut message = String::new();
     if let Some(script) = &scripts.custom_status {
         if let Some((mut e, _)) = run(script, &context(&details_data, Some(healthy)), &mut errors) {
-            match e
-                .lookup("message")
-                .map(|v| xdef_cue::export::export_data(&mut e.evaluator, v, &Default::default()))
-            {
+            match e.lookup("message").map(|v| {
+                xdef_cue::export::export_data(&mut e.evaluator, v, &crate::render::lenient())
+            }) {
                 Some(Ok(Data::Str(s))) => message = s.to_string(),
                 Some(Ok(other)) => errors.push(format!(
                     "message must be a string, not {}",

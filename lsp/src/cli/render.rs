@@ -31,6 +31,13 @@ pub struct Args {
     /// Print the definition as its CRD object instead of rendering it.
     #[arg(long)]
     pub crd: bool,
+    /// Print the CUE program KubeVela would compile (template + parameter + context) instead
+    /// of rendering; with --base, for a trait whose context.output is the given object.
+    #[arg(long)]
+    pub print_program: bool,
+    /// With --print-program: the workload (JSON/YAML/CUE) a trait sees as context.output.
+    #[arg(long)]
+    pub base: Option<PathBuf>,
 }
 
 /// Reads a data file: JSON and CUE are evaluated as CUE; YAML through the YAML decoder.
@@ -149,6 +156,38 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         }
+    }
+    if args.print_program {
+        let base = match &args.base {
+            Some(b) => match read_data(b) {
+                Ok(d) => Some(Workload {
+                    output: Some(d),
+                    outputs: Vec::new(),
+                }),
+                Err(e) => {
+                    eprintln!("xdef: {e}");
+                    return ExitCode::from(2);
+                }
+            },
+            None => None,
+        };
+        let component_type = base.as_ref().map(|_| "webservice");
+        return match xdef_vela::render::kubevela_program(
+            &source.parse,
+            &def,
+            &input,
+            base.as_ref(),
+            component_type,
+        ) {
+            Some(program) => {
+                print!("{program}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("xdef: the definition has no template or type");
+                ExitCode::from(1)
+            }
+        };
     }
     let component_type = def.name.clone().unwrap_or_default();
     let mut workload: Workload = match render_component(&source.parse, &def, &input) {

@@ -237,6 +237,9 @@ pub struct Vertex {
     pub depth: u32,
     /// As a disjunct: whether all its choices were defaults.
     pub default_choice: bool,
+    /// A struct or list some of whose conjuncts (a comprehension, an embedding) were
+    /// incomplete: its other fields are known, but the value is not final.
+    pub incomplete: Option<Rc<EvalError>>,
 }
 
 /// Arcs in insertion order with a hash index once there are more than a few.
@@ -384,6 +387,7 @@ impl Evaluator {
             choices: None,
             depth,
             default_choice: true,
+            incomplete: None,
         });
         if self.vertices.len() > self.budget.max_vertices {
             self.exhausted = true;

@@ -344,6 +344,10 @@ impl Evaluator {
                 err.spans.extend(acc.struct_span.clone());
                 return Value::Bottom(Rc::new(err));
             }
+            // A struct whose comprehension or embedding could not be evaluated yet is
+            // still a struct, but incomplete: `cue export` reports it.
+            let incomplete = acc.incomplete.clone().map(|e| self.located(e, acc.v));
+            self.vertex_mut(acc.v).incomplete = incomplete;
             return if acc.is_struct {
                 Value::Struct
             } else {
