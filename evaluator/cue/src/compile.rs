@@ -669,6 +669,28 @@ impl Compiler<'_> {
 
         let with_frame = pattern_alias_name.is_some()
             || (matches!(label.name(), Some(LabelName::Pattern(_))) && label.alias().is_some());
+        // `[X=pattern]: v` binds X (the label, slot 0); `V=[pattern]: v` binds V (the
+        // matched field, slot 1), for whatever the value is (also `[X=p]: b: c`).
+        let label_alias_of_pattern = match label.name() {
+            Some(LabelName::Pattern(_)) => label.alias(),
+            _ => None,
+        };
+        let with_pattern_alias = pattern_alias_name.is_some() || label_alias_of_pattern.is_some();
+        if with_pattern_alias {
+            let mut scope = Scope::new(true, FxHashMap::default());
+            if let Some(name) = &pattern_alias_name {
+                scope
+                    .names
+                    .insert(Rc::from(name.as_str()), Binding::Local(0));
+            }
+            if let Some(alias) = label_alias_of_pattern {
+                scope
+                    .names
+                    .insert(Rc::from(alias.name()), Binding::Local(1));
+                scope.declared.push((Rc::from(alias.name()), alias.range()));
+            }
+            self.scopes.push(scope);
+        }
         // The value, with a value alias `a: X=v` bound inside v.
         let value = match field.value() {
             Some(FieldValue::Field(inner)) => {
@@ -697,29 +719,6 @@ impl Compiler<'_> {
                 )
             }
             Some(FieldValue::Expr(expr)) => {
-                // `[X=pattern]: v` binds X (the label, slot 0); `V=[pattern]: v` binds V (the
-                // matched field, slot 1).
-                let label_alias_of_pattern = match label.name() {
-                    Some(LabelName::Pattern(_)) => label.alias(),
-                    _ => None,
-                };
-                let with_pattern_alias =
-                    pattern_alias_name.is_some() || label_alias_of_pattern.is_some();
-                if with_pattern_alias {
-                    let mut scope = Scope::new(true, FxHashMap::default());
-                    if let Some(name) = &pattern_alias_name {
-                        scope
-                            .names
-                            .insert(Rc::from(name.as_str()), Binding::Local(0));
-                    }
-                    if let Some(alias) = label_alias_of_pattern {
-                        scope
-                            .names
-                            .insert(Rc::from(alias.name()), Binding::Local(1));
-                        scope.declared.push((Rc::from(alias.name()), alias.range()));
-                    }
-                    self.scopes.push(scope);
-                }
                 let id = match (expr, &l) {
                     (AstExpr::Alias(alias), L::Static(_))
                         if matches!(alias.value(), Some(AstExpr::Struct(_))) =>
@@ -763,13 +762,13 @@ impl Compiler<'_> {
                     },
                     _ => self.compile_expr(expr),
                 };
-                if with_pattern_alias {
-                    self.pop_scope();
-                }
                 id
             }
             None => self.error(field.range(), "field without a value"),
         };
+        if with_pattern_alias {
+            self.pop_scope();
+        }
 
         self.extra_decls.append(&mut label_lets);
         Some(match l {

@@ -26,6 +26,9 @@ pub(crate) enum GroupMap {
     All(GroupId),
     /// Drop closedness (`#A...`).
     Open,
+    /// Conjuncts without a group join this one (a reference inside a definition brings
+    /// in closed content: `#a: a` closes what `a` declares).
+    Inherit(GroupId),
 }
 
 impl GroupMap {
@@ -35,6 +38,7 @@ impl GroupMap {
             GroupMap::Closed(g) => group.map(|_| g),
             GroupMap::All(g) => Some(g),
             GroupMap::Open => None,
+            GroupMap::Inherit(g) => group.or(Some(g)),
         }
     }
 }
@@ -726,8 +730,11 @@ impl Evaluator {
     }
 
     /// The group mapping for the conjuncts of a referenced vertex.
-    fn reference_map(&mut self, _target: VId, map: GroupMap, _group: Option<GroupId>) -> GroupMap {
-        map
+    fn reference_map(&mut self, _target: VId, map: GroupMap, group: Option<GroupId>) -> GroupMap {
+        match (map, group) {
+            (GroupMap::Keep, Some(g)) => GroupMap::Inherit(g),
+            _ => map,
+        }
     }
 
     pub(crate) fn add_val(
@@ -741,7 +748,7 @@ impl Evaluator {
         match val {
             Val::Atom(a) => self.add_atom(acc, &a, span.as_ref()),
             Val::Vertex(target) => {
-                let _ = group;
+                let map = self.reference_map(target, map, group);
                 self.expand(acc, target, None, map, span)
             }
             Val::Bottom(err) => {
@@ -1075,13 +1082,22 @@ impl Evaluator {
                 }
                 ListElem::Comprehension(comp) => match self.comprehension_envs(comp, env) {
                     Ok(envs) => {
-                        for env2 in envs {
+                        // `else {…}` yields its body when the clauses yield nothing.
+                        let bodies: Vec<(ExprId, Env)> = if envs.is_empty() {
+                            comp.fallback
+                                .map(|f| (f, env.clone()))
+                                .into_iter()
+                                .collect()
+                        } else {
+                            envs.into_iter().map(|e| (comp.body, e)).collect()
+                        };
+                        for (body, env2) in bodies {
                             let f = Feature::index(index);
                             let arc = self.ensure_arc(v, f);
                             self.mark_field(arc, FieldKind::Regular);
-                            let span = self.program.expr(comp.body).span.clone();
+                            let span = self.program.expr(body).span.clone();
                             self.vertex_mut(arc).conjuncts.push(Conjunct {
-                                kind: ConjunctKind::Expr(comp.body, env2),
+                                kind: ConjunctKind::Expr(body, env2),
                                 group: None,
                                 span: Some(span),
                             });
