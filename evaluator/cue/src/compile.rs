@@ -575,7 +575,7 @@ impl Compiler<'_> {
         enum L {
             Static(Feature),
             Dynamic(ExprId),
-            Pattern(ExprId, bool),
+            Pattern(ExprId),
         }
         // Lets that dynamic-field aliases need; added after the value is compiled (which may
         // compile nested declarations of its own).
@@ -648,13 +648,10 @@ impl Compiler<'_> {
                         Some(v) => self.compile_expr(v),
                         None => self.error(pattern.range(), "missing pattern"),
                     };
-                    L::Pattern(id, alias.name().is_some())
+                    L::Pattern(id)
                 }
-                Some(e) => L::Pattern(self.compile_expr(e), false),
-                None => L::Pattern(
-                    self.error(pattern.range(), "invalid pattern constraint"),
-                    false,
-                ),
+                Some(e) => L::Pattern(self.compile_expr(e)),
+                None => L::Pattern(self.error(pattern.range(), "invalid pattern constraint")),
             },
         };
 
@@ -788,7 +785,7 @@ impl Compiler<'_> {
                 span,
                 doc,
             },
-            L::Pattern(pattern, _) => Decl::Pattern {
+            L::Pattern(pattern) => Decl::Pattern {
                 pattern,
                 value,
                 alias: with_frame,

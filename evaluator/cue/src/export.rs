@@ -135,6 +135,13 @@ fn export_inner(
             errors.push(incomplete(v, &format!("incomplete value {description}")));
             None
         }
+        Value::Struct | Value::List
+            if !options.lenient_comprehensions && ev.vertex(v).incomplete.is_some() =>
+        {
+            let e = ev.vertex(v).incomplete.clone().expect("checked");
+            errors.push(located(ev, &e, v));
+            None
+        }
         Value::List => {
             let len = ev.vertex(v).list.as_ref().map_or(0, |l| l.len);
             let mut items = Vec::with_capacity(len as usize);
@@ -147,13 +154,6 @@ fn export_inner(
                 }
             }
             Some(Data::List(items))
-        }
-        Value::Struct | Value::List
-            if !options.lenient_comprehensions && ev.vertex(v).incomplete.is_some() =>
-        {
-            let e = ev.vertex(v).incomplete.clone().expect("checked");
-            errors.push(located(ev, &e, v));
-            None
         }
         Value::Struct => {
             let arcs: Vec<_> = ev.arcs(v).collect();

@@ -6,8 +6,6 @@ use std::cmp::Ordering;
 use std::fmt::{self, Write};
 use std::rc::Rc;
 
-use smallvec::SmallVec;
-
 use crate::number::{Num, NumKind};
 
 /// A set of value kinds, as a bit set.

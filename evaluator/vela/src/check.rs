@@ -10,7 +10,6 @@ use std::rc::Rc;
 use xdef_cue::eval::ErrorKind;
 use xdef_cue::label::LabelKind;
 use xdef_cue::{Budget, EvalError, Evaluation, VId, Value};
-use xdef_syntax::TextRange;
 use xdef_syntax::ast::{self, AstNode, Decl, Expr, FieldValue, LabelName};
 
 use crate::assembly::Assembly;
@@ -56,17 +55,59 @@ pub fn check_definition(parse: &xdef_syntax::Parse, options: &CheckOptions) -> C
     }
     diagnostics.extend(definition.diagnostics.iter().cloned());
     if let (Some(kind), Some(_)) = (definition.kind, &definition.template_body) {
-        diagnostics.extend(check_template(parse, &definition, kind, options));
-        diagnostics.extend(check_references(parse, &definition, kind));
+        let evaluated = check_template(parse, &definition, kind, options);
+        let references = check_references(parse, &definition, kind);
+        // A misspelt `context.x` / `parameter.x` also fails evaluation at the selector;
+        // the reference diagnostic says it better (with a suggestion), so it wins.
+        diagnostics.extend(
+            evaluated
+                .into_iter()
+                .filter(|d| !references.iter().any(|r| r.selector_start == d.range.start)),
+        );
+        diagnostics.extend(references.into_iter().map(|r| r.diagnostic));
     }
     diagnostics.sort_by(|a, b| {
         (a.range.start, a.severity, &a.message).cmp(&(b.range.start, b.severity, &b.message))
     });
-    diagnostics.dedup_by(|a, b| a.range == b.range && a.message == b.message);
+    dedup_same_cause(&mut diagnostics);
     CheckResult {
         definition,
         diagnostics,
     }
+}
+
+/// One mistake often fails several values: an error in `parameter.image` reappears in
+/// every field that refers to it, and an unresolved reference is both a compile and an
+/// evaluation error. Diagnostics at the same position with the same message (ignoring
+/// the path prefix) are one problem; the one with the shortest non-empty path stays —
+/// usually where the mistake was written.
+fn dedup_same_cause(diagnostics: &mut Vec<Diagnostic>) {
+    fn bare(d: &Diagnostic) -> &str {
+        if d.path.is_empty() {
+            return &d.message;
+        }
+        d.message
+            .strip_prefix(d.path.as_str())
+            .and_then(|m| m.strip_prefix(": "))
+            .unwrap_or(&d.message)
+    }
+    fn rank(d: &Diagnostic) -> (bool, usize) {
+        (d.path.is_empty(), d.path.len())
+    }
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics.drain(..) {
+        if let Some(same) = kept
+            .iter_mut()
+            .find(|k| k.range == d.range && k.severity == d.severity && bare(k) == bare(&d))
+        {
+            if rank(&d) < rank(same) {
+                *same = d;
+            }
+            continue;
+        }
+        kept.push(d);
+    }
+    *diagnostics = kept;
 }
 
 /// The program KubeVela compiles for this template: imports, the template body, the
@@ -205,11 +246,17 @@ fn collect_errors(evaluation: &mut Evaluation, root: VId, out: &mut Vec<Rc<EvalE
 
 /// `parameter.x` and `context.x` where `x` is not declared (the typo that otherwise
 /// surfaces only at deploy time, or never inside `if parameter.x != _|_`).
+/// A diagnostic of [`check_references`] with where its selector expression starts.
+struct ReferenceDiagnostic {
+    diagnostic: Diagnostic,
+    selector_start: usize,
+}
+
 fn check_references(
     parse: &xdef_syntax::Parse,
     definition: &DefinitionFile,
     kind: DefinitionKind,
-) -> Vec<Diagnostic> {
+) -> Vec<ReferenceDiagnostic> {
     let mut out = Vec::new();
     let Some(body) = &definition.template_body else {
         return out;
@@ -272,11 +319,14 @@ fn check_references(
                     let hint = crate::schema::did_you_mean(&field, &context_fields)
                         .map(|s| format!(" (did you mean `context.{s}`?)"))
                         .unwrap_or_default();
-                    out.push(Diagnostic {
-                        severity: Severity::Error,
-                        range: name.range(),
-                        message: format!("context.{field} does not exist in the context of a {} definition{hint}", kind.type_name()),
-                        path: format!("context.{field}"),
+                    out.push(ReferenceDiagnostic {
+                        selector_start: sel.range().start,
+                        diagnostic: Diagnostic {
+                            severity: Severity::Error,
+                            range: name.range(),
+                            message: format!("context.{field} does not exist in the context of a {} definition{hint}", kind.type_name()),
+                            path: format!("context.{field}"),
+                        },
                     });
                 }
                 if base.name() == "parameter" && !parameter_open {
@@ -286,13 +336,16 @@ fn check_references(
                             let hint = crate::schema::did_you_mean(&field, &names)
                                 .map(|s| format!(" (did you mean `parameter.{s}`?)"))
                                 .unwrap_or_default();
-                            out.push(Diagnostic {
-                                severity: Severity::Error,
-                                range: name.range(),
-                                message: format!(
-                                    "parameter.{field} is not declared in `parameter`{hint}"
-                                ),
-                                path: format!("parameter.{field}"),
+                            out.push(ReferenceDiagnostic {
+                                selector_start: sel.range().start,
+                                diagnostic: Diagnostic {
+                                    severity: Severity::Error,
+                                    range: name.range(),
+                                    message: format!(
+                                        "parameter.{field} is not declared in `parameter`{hint}"
+                                    ),
+                                    path: format!("parameter.{field}"),
+                                },
                             });
                         }
                     }
@@ -322,6 +375,3 @@ fn declared_in_template(template: ast::StructLit<'_>, name: &str) -> bool {
         .decls()
         .any(|d| matches!(d, Decl::Field(f) if label_name(f).as_deref() == Some(name)))
 }
-
-#[allow(dead_code)]
-fn unused(_: TextRange) {}

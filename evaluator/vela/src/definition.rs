@@ -5,7 +5,7 @@
 
 use xdef_cue::{Budget, Data, Evaluation, NoPackages};
 use xdef_syntax::TextRange;
-use xdef_syntax::ast::{AstNode, Decl, FieldValue, LabelName};
+use xdef_syntax::ast::{AstNode, Decl, Expr, FieldValue, LabelName};
 
 use crate::schema;
 use crate::{Diagnostic, Severity};
@@ -110,20 +110,34 @@ impl DefinitionFile {
     }
 }
 
-/// Whether a parsed file looks like an X-Definition (a `template` field next to a header
-/// with a `type`), as opposed to plain CUE.
+/// Whether a parsed file looks like an X-Definition — a top-level `template` field, or a
+/// header `name: {type: "component" | "trait" | ...}` (a definition whose template is
+/// missing) — as opposed to plain CUE.
 pub fn looks_like_definition(parse: &xdef_syntax::Parse) -> bool {
-    let mut has_template = false;
-    for decl in parse.root().decls() {
-        if let Decl::Field(f) = decl {
-            if let Some(LabelName::Ident(i)) = f.label().and_then(|l| l.name()) {
-                if i.name() == "template" {
-                    has_template = true;
-                }
+    parse.root().decls().any(|decl| {
+        let Decl::Field(f) = decl else { return false };
+        if let Some(LabelName::Ident(i)) = f.label().and_then(|l| l.name()) {
+            if i.name() == "template" {
+                return true;
             }
         }
-    }
-    has_template
+        let Some(FieldValue::Expr(Expr::Struct(header))) = f.value() else {
+            return false;
+        };
+        header.decls().any(|d| {
+            let Decl::Field(hf) = d else { return false };
+            let is_type = matches!(hf.label().and_then(|l| l.name()), Some(LabelName::Ident(i)) if i.name() == "type");
+            let Some(FieldValue::Expr(Expr::String(s))) = hf.value() else {
+                return false;
+            };
+            let (decoded, _) = xdef_syntax::literal::decode_string(s);
+            is_type
+                && decoded
+                    .constant()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .is_some_and(|t| DefinitionKind::from_type(&t).is_some())
+        })
+    })
 }
 
 /// Splits a parsed file into header and template and checks the header.

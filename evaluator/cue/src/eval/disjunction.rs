@@ -106,10 +106,6 @@ impl Evaluator {
         sets: Vec<(Vec<(Atom, bool)>, bool, Vec<Rc<EvalError>>)>,
     ) {
         let mut combos: Vec<(Atom, bool)> = vec![(acc.atom.clone(), true)];
-        let is_composite = self.vertex(acc.v).arcs.len() > 0
-            || acc.atom.kinds == Kinds::STRUCT
-            || acc.atom.kinds == Kinds::LIST;
-        let _ = is_composite;
         for (i, (alternatives, has_default, alt_errors)) in sets.into_iter().enumerate() {
             let mut next: Vec<(Atom, bool)> = Vec::new();
             let mut conflicts: Vec<String> = alt_errors.iter().map(|e| e.message.clone()).collect();

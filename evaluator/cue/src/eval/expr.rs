@@ -4,8 +4,6 @@
 
 use std::rc::Rc;
 
-use smallvec::SmallVec;
-
 use super::*;
 use crate::builtins::{self, Func, Universe};
 use crate::ir::{BinOp, ExprKind, InterpolationPart, Ref, UnaryOp};

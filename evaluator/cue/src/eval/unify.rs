@@ -58,7 +58,6 @@ pub(crate) struct PendingDisjunction {
     pub alternatives: Vec<(super::disjunction::AltSource, bool)>,
     pub has_default: bool,
     pub env: Env,
-    pub group: Option<GroupId>,
     pub span: Option<Span>,
 }
 
@@ -429,7 +428,6 @@ impl Evaluator {
                         alternatives: alternatives.to_vec(),
                         has_default: alternatives.iter().any(|(_, d)| *d),
                         env: None,
-                        group,
                         span: c.span,
                     }),
                 }
@@ -640,7 +638,6 @@ impl Evaluator {
                             .collect(),
                         has_default: *has_default,
                         env: env.clone(),
-                        group,
                         span,
                     }),
                 }
