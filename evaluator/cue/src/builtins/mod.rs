@@ -15,7 +15,33 @@ use rustc_hash::FxHashMap;
 
 use crate::data::Data;
 
+mod base64;
+mod hex;
+mod json;
+mod list;
+mod math;
+mod net;
+mod path;
+mod regexp;
+mod strconv;
 mod strings;
+mod structs;
+mod time;
+mod unicode;
+mod yaml;
+
+/// The largest string, bytes or list a library function builds (in bytes or elements);
+/// past it the function fails instead of exhausting memory.
+pub const MAX_RESULT: usize = 1 << 28;
+
+/// Fails when a result would be larger than [`MAX_RESULT`].
+pub fn check_size(len: usize) -> Result<(), String> {
+    if len > MAX_RESULT {
+        Err(format!("result too large ({len} > {MAX_RESULT})"))
+    } else {
+        Ok(())
+    }
+}
 
 /// Index of a builtin in the registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -160,6 +186,18 @@ fn tables() -> &'static Tables {
         r.add_universe("quo", 2, false, Universe::Quo);
         r.add_universe("rem", 2, false, Universe::Rem);
         strings::register(&mut r);
+        strconv::register(&mut r);
+        list::register(&mut r);
+        structs::register(&mut r);
+        math::register(&mut r);
+        regexp::register(&mut r);
+        json::register(&mut r);
+        yaml::register(&mut r);
+        base64::register(&mut r);
+        hex::register(&mut r);
+        path::register(&mut r);
+        net::register(&mut r);
+        time::register(&mut r);
         let mut by_name = FxHashMap::default();
         let mut packages = FxHashMap::default();
         for (i, b) in r.builtins.iter().enumerate() {
