@@ -16,6 +16,7 @@ use rustc_hash::FxHashMap;
 use crate::data::Data;
 
 mod base64;
+mod gofloat;
 mod hex;
 mod json;
 mod list;
@@ -33,6 +34,18 @@ mod yaml;
 /// The largest string, bytes or list a library function builds (in bytes or elements);
 /// past it the function fails instead of exhausting memory.
 pub const MAX_RESULT: usize = 1 << 28;
+
+/// A decimal result as current CUE converts it (`internal/core/convert`): an integral
+/// value becomes an `int` (`3.0` becomes `3`), anything else a `float`.
+pub fn decimal_result(n: crate::number::Num) -> crate::number::Num {
+    use crate::number::NumKind;
+    if n.is_integral() {
+        if let Some(i) = n.to_bigint() {
+            return crate::number::Num::from_bigint(i);
+        }
+    }
+    n.with_kind(NumKind::Float)
+}
 
 /// Fails when a result would be larger than [`MAX_RESULT`].
 pub fn check_size(len: usize) -> Result<(), String> {
@@ -289,7 +302,7 @@ pub mod args {
 
     pub fn int(args: &[Data], i: usize) -> Result<i64, String> {
         let n = num(args, i)?;
-        if !n.is_int() && !n.is_integral() {
+        if !n.is_int() {
             return Err(format!(
                 "cannot use {n} (type float) as int in argument {}",
                 i + 1
@@ -297,6 +310,18 @@ pub mod args {
         }
         n.to_i64()
             .ok_or_else(|| format!("argument {} out of range: {n}", i + 1))
+    }
+
+    /// An `int` argument of any size.
+    pub fn bigint(args: &[Data], i: usize) -> Result<num_bigint::BigInt, String> {
+        let n = num(args, i)?;
+        match n.to_bigint() {
+            Some(b) if n.is_int() => Ok(b),
+            _ => Err(format!(
+                "cannot use {n} (type float) as int in argument {}",
+                i + 1
+            )),
+        }
     }
 
     pub fn bool(args: &[Data], i: usize) -> Result<bool, String> {
