@@ -47,6 +47,11 @@ pub fn decimal_result(n: crate::number::Num) -> crate::number::Num {
     n.with_kind(NumKind::Float)
 }
 
+/// Writes an ASCII byte as Go's `strconv.Quote` would inside its quotes.
+pub(crate) fn strconv_quote_byte(out: &mut String, c: u8) {
+    strconv::escape_char(out, c as char);
+}
+
 /// Fails when a result would be larger than [`MAX_RESULT`].
 pub fn check_size(len: usize) -> Result<(), String> {
     if len > MAX_RESULT {

@@ -311,6 +311,11 @@ fn quote_rune(r: i64, mode: Mode) -> String {
     out
 }
 
+/// Escapes one character as `strconv.Quote` does inside double quotes.
+pub fn escape_char(out: &mut String, c: char) {
+    escape_rune(out, c, '"', Mode::Print);
+}
+
 fn escape_rune(out: &mut String, c: char, q: char, mode: Mode) {
     use std::fmt::Write;
     if c == q || c == '\\' {
