@@ -47,6 +47,11 @@ pub fn decimal_result(n: crate::number::Num) -> crate::number::Num {
     n.with_kind(NumKind::Float)
 }
 
+/// YAML text of concrete data (for [`crate::encode::to_yaml`]).
+pub fn yaml_emit(data: &Data) -> String {
+    yaml::emit(data)
+}
+
 /// Writes an ASCII byte as Go's `strconv.Quote` would inside its quotes.
 pub(crate) fn strconv_quote_byte(out: &mut String, c: u8) {
     strconv::escape_char(out, c as char);
