@@ -47,6 +47,13 @@ pub fn decimal_result(n: crate::number::Num) -> crate::number::Num {
     n.with_kind(NumKind::Float)
 }
 
+/// A Go `%q`-style quoted string, for error messages.
+pub(crate) fn json_quote(s: &str) -> String {
+    let mut out = String::new();
+    json::quote(&mut out, s, false);
+    out
+}
+
 /// YAML text of concrete data (for [`crate::encode::to_yaml`]).
 pub fn yaml_emit(data: &Data) -> String {
     yaml::emit(data)
