@@ -88,3 +88,55 @@ impl Data {
         }
     }
 }
+
+impl Data {
+    /// CUE syntax on one line, as CUE prints values in messages: `[1,2,1]`, `{x:1}`.
+    pub fn compact_cue(&self) -> String {
+        let mut out = String::new();
+        self.write_compact(&mut out);
+        out
+    }
+
+    fn write_compact(&self, out: &mut String) {
+        use crate::value::{quote_bytes, quote_string};
+        match self {
+            Data::Null => out.push_str("null"),
+            Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Data::Num(n) => out.push_str(&n.to_string()),
+            Data::Str(s) => out.push_str(&quote_string(s)),
+            Data::Bytes(b) => out.push_str(&quote_bytes(b)),
+            Data::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_compact(out);
+                }
+                out.push(']');
+            }
+            Data::Struct(fields) => {
+                out.push('{');
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    let plain = k
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '$')
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+                    if plain {
+                        out.push_str(k);
+                    } else {
+                        out.push_str(&quote_string(k));
+                    }
+                    out.push(':');
+                    v.write_compact(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}

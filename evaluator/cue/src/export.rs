@@ -41,7 +41,7 @@ fn located(ev: &Evaluator, err: &Rc<EvalError>, v: VId) -> Rc<EvalError> {
     ev.located(err.clone(), v)
 }
 
-fn export_vertex(
+pub(crate) fn export_vertex(
     ev: &mut Evaluator,
     v: VId,
     options: &ExportOptions,

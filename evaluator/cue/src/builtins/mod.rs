@@ -15,7 +15,63 @@ use rustc_hash::FxHashMap;
 
 use crate::data::Data;
 
+mod base64;
+mod gofloat;
+mod hex;
+mod json;
+mod list;
+mod math;
+mod net;
+mod path;
+mod regexp;
+mod strconv;
 mod strings;
+mod structs;
+mod time;
+mod unicode;
+mod yaml;
+
+/// The largest string, bytes or list a library function builds (in bytes or elements);
+/// past it the function fails instead of exhausting memory.
+pub const MAX_RESULT: usize = 1 << 28;
+
+/// A decimal result as current CUE converts it (`internal/core/convert`): an integral
+/// value becomes an `int` (`3.0` becomes `3`), anything else a `float`.
+pub fn decimal_result(n: crate::number::Num) -> crate::number::Num {
+    use crate::number::NumKind;
+    if n.is_integral() {
+        if let Some(i) = n.to_bigint() {
+            return crate::number::Num::from_bigint(i);
+        }
+    }
+    n.with_kind(NumKind::Float)
+}
+
+/// A Go `%q`-style quoted string, for error messages.
+pub(crate) fn json_quote(s: &str) -> String {
+    let mut out = String::new();
+    json::quote(&mut out, s, false);
+    out
+}
+
+/// YAML text of concrete data (for [`crate::encode::to_yaml`]).
+pub fn yaml_emit(data: &Data) -> String {
+    yaml::emit(data)
+}
+
+/// Writes an ASCII byte as Go's `strconv.Quote` would inside its quotes.
+pub(crate) fn strconv_quote_byte(out: &mut String, c: u8) {
+    strconv::escape_char(out, c as char);
+}
+
+/// Fails when a result would be larger than [`MAX_RESULT`].
+pub fn check_size(len: usize) -> Result<(), String> {
+    if len > MAX_RESULT {
+        Err(format!("result too large ({len} > {MAX_RESULT})"))
+    } else {
+        Ok(())
+    }
+}
 
 /// Index of a builtin in the registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -160,6 +216,18 @@ fn tables() -> &'static Tables {
         r.add_universe("quo", 2, false, Universe::Quo);
         r.add_universe("rem", 2, false, Universe::Rem);
         strings::register(&mut r);
+        strconv::register(&mut r);
+        list::register(&mut r);
+        structs::register(&mut r);
+        math::register(&mut r);
+        regexp::register(&mut r);
+        json::register(&mut r);
+        yaml::register(&mut r);
+        base64::register(&mut r);
+        hex::register(&mut r);
+        path::register(&mut r);
+        net::register(&mut r);
+        time::register(&mut r);
         let mut by_name = FxHashMap::default();
         let mut packages = FxHashMap::default();
         for (i, b) in r.builtins.iter().enumerate() {
@@ -251,7 +319,7 @@ pub mod args {
 
     pub fn int(args: &[Data], i: usize) -> Result<i64, String> {
         let n = num(args, i)?;
-        if !n.is_int() && !n.is_integral() {
+        if !n.is_int() {
             return Err(format!(
                 "cannot use {n} (type float) as int in argument {}",
                 i + 1
@@ -259,6 +327,18 @@ pub mod args {
         }
         n.to_i64()
             .ok_or_else(|| format!("argument {} out of range: {n}", i + 1))
+    }
+
+    /// An `int` argument of any size.
+    pub fn bigint(args: &[Data], i: usize) -> Result<num_bigint::BigInt, String> {
+        let n = num(args, i)?;
+        match n.to_bigint() {
+            Some(b) if n.is_int() => Ok(b),
+            _ => Err(format!(
+                "cannot use {n} (type float) as int in argument {}",
+                i + 1
+            )),
+        }
     }
 
     pub fn bool(args: &[Data], i: usize) -> Result<bool, String> {

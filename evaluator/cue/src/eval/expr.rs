@@ -217,6 +217,18 @@ impl Evaluator {
             ExprKind::Binary(op, l, r) => self.binary(*op, *l, *r, env, span),
             ExprKind::Builtin(id) => match builtins::get(*id).func {
                 Func::Const(value) => self.data_val(value(), Some(span)),
+                // A validator whose only parameter is the value (`net.IPv4`,
+                // `list.UniqueItems`) is the validator itself when not called.
+                Func::Data(_) if builtins::get(*id).validator && builtins::get(*id).params == 1 => {
+                    let b = builtins::get(*id);
+                    let mut atom = Atom::top();
+                    atom.validators.push(Validator {
+                        builtin: *id,
+                        args: Rc::from(Vec::new()),
+                        text: Rc::from(qualified(b.pkg, b.name)),
+                    });
+                    Val::Atom(atom)
+                }
                 _ => {
                     let b = builtins::get(*id);
                     err(

@@ -286,6 +286,55 @@ impl Evaluator {
             vertex.arcs = Arcs::default();
             vertex.expansions.clear();
             vertex.list = None;
+        } else if matches!(vertex.value, Value::Struct | Value::List)
+            && !acc.atom.validators.is_empty()
+        {
+            let validators = std::mem::take(&mut acc.atom.validators);
+            self.check_composite_validators(v, &validators);
+        }
+    }
+
+    /// Validators on a struct or list (`list.UniqueItems()`, `struct.MinFields(1)`) see
+    /// the whole value: they run once it is concrete, and an incomplete value leaves them
+    /// pending like CUE does.
+    fn check_composite_validators(&mut self, v: VId, validators: &[crate::value::Validator]) {
+        let mut errors = Vec::new();
+        let options = crate::export::ExportOptions::default();
+        let Some(data) = crate::export::export_vertex(self, v, &options, &mut errors, 0) else {
+            return;
+        };
+        if !errors.is_empty() {
+            return;
+        }
+        for validator in validators {
+            let b = crate::builtins::get(validator.builtin);
+            let crate::builtins::Func::Data(func) = b.func else {
+                continue;
+            };
+            let mut args = vec![data.clone()];
+            args.extend(validator.args.iter().cloned());
+            let reason = match func(&args) {
+                Ok(Data::Bool(false)) => String::new(),
+                Err(message) => format!(": {message}"),
+                Ok(_) => continue,
+            };
+            // Too few elements in an open list is not final: more may come (current
+            // CUE's list.MinItems reports it as incomplete).
+            let open_list = self.vertex(v).list.as_ref().is_some_and(|l| l.open);
+            if open_list && b.pkg == "list" && b.name == "MinItems" {
+                continue;
+            }
+            let error = EvalError::new(
+                ErrorKind::Eval,
+                format!(
+                    "invalid value {} (does not satisfy {}){reason}",
+                    data.compact_cue(),
+                    validator.text
+                ),
+            );
+            let located = self.located(error, v);
+            self.vertex_mut(v).value = Value::Bottom(located);
+            return;
         }
     }
 
