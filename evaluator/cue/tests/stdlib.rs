@@ -174,3 +174,45 @@ fn stdlib_cases() {
         );
     }
 }
+
+/// Large inputs stay fast (no quadratic work) and bounded (no huge allocations). Not
+/// compared with the oracle, which is too slow on inputs this size.
+#[test]
+fn stdlib_large_inputs() {
+    let started = std::time::Instant::now();
+    let out = export(
+        r#"
+import ("strings", "encoding/json", "encoding/yaml", "encoding/base64", "list", "regexp")
+s: strings.Repeat("abc def ", 131072)
+a: len(strings.Replace(s, " ", "--", -1))
+b: len(strings.Split(s, " "))
+c: strings.Count(s, "def")
+d: len(base64.Encode(null, s))
+e: len(strings.ToUpper(s))
+r: list.Range(0, 10000, 1)
+f: len(json.Marshal(r))
+g: len(yaml.Marshal({items: r}))
+h: len(json.Unmarshal(json.Marshal(r)))
+i: list.UniqueItems([for x in r {"k\(x)"}])
+j: len(strings.Fields(s))
+k: len(regexp.FindAll("d.f", s, -1))
+l: list.Sum(r)
+"#,
+    )
+    .unwrap();
+    let tail = &out[out.find(",\"a\"").unwrap()..];
+    let tail = format!("{}{}", &tail[..tail.find(",\"r\"").unwrap()], &tail[tail.find("],\"f\"").unwrap() + 1..]);
+    eprintln!("{tail}");
+    assert!(tail.contains(r#""a":1310720,"b":262145,"c":131072,"d":1398104,"e":1048576"#), "{tail}");
+    assert!(tail.contains(r#""f":48891,"g":68897,"h":10000,"i":true,"j":262144,"k":131072,"l":49995000"#));
+    assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
+    for (src, msg) in [
+        (r#"import "strings", a: strings.Repeat("x", 1000000000)"#, "exceeds limit"),
+        (r#"import "strings", a: strings.Repeat(strings.Repeat("x", 1000000), 1000)"#, "too large"),
+        (r#"import "list", a: list.Range(0, 1e12, 1)"#, "list too long"),
+        (r#"import "list", a: list.Repeat(list.Range(0, 1000, 1), 1000000)"#, "list too long"),
+    ] {
+        let err = export(src).unwrap_err();
+        assert!(err.contains(msg), "{src}: {err}");
+    }
+}

@@ -260,6 +260,12 @@ fn range(a: &[Data]) -> BuiltinResult {
     if neg && start.cmp_value(limit) == Ordering::Less {
         return Err("end must be less than start when step is negative".into());
     }
+    // Refuse ranges that would be too long before building them.
+    if let Some(count) = limit.sub(start).quo(step) {
+        if count.cmp_value(&Num::int(MAX_LIST as i64)) == Ordering::Greater {
+            return Err(format!("list too long (more than {MAX_LIST} elements)"));
+        }
+    }
     let mut out = Vec::new();
     let mut n = start.clone();
     loop {
