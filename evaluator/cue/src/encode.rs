@@ -75,7 +75,8 @@ fn write_json(out: &mut String, data: &Data, indent: Option<&str>, level: usize)
     }
 }
 
-/// A JSON string literal with Go's escaping (HTML-safe: `<`, `>`, `&` escaped).
+/// A JSON string literal as `cue export` writes it since CUE v0.5: Go's escaping without
+/// HTML escaping (`<`, `>`, `&` stay), `\u2028`/`\u2029` escaped, `\b` and `\f` short.
 pub fn json_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -85,9 +86,8 @@ pub fn json_string(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
             '\u{2028}' => out.push_str("\\u2028"),
             '\u{2029}' => out.push_str("\\u2029"),
             c if (c as u32) < 0x20 => {
@@ -202,11 +202,11 @@ mod tests {
         ]);
         assert_eq!(
             to_json(&data, None),
-            r#"{"a":"\u003c\u0026\u003e\u2028é\u0001\t","b":[],"c":{}}"#
+            r#"{"a":"<&>\u2028é\u0001\t","b":[],"c":{}}"#
         );
         assert_eq!(
             to_json(&data, Some("    ")),
-            "{\n    \"a\": \"\\u003c\\u0026\\u003e\\u2028é\\u0001\\t\",\n    \"b\": [],\n    \"c\": {}\n}"
+            "{\n    \"a\": \"<&>\\u2028é\\u0001\\t\",\n    \"b\": [],\n    \"c\": {}\n}"
         );
         assert_eq!(base64_std(b"hello"), "aGVsbG8=");
     }

@@ -1,6 +1,8 @@
 //! Compiled regular expressions for `=~`, `!~` and `regexp.*`, cached per thread. Patterns
 //! use RE2 syntax, which the `regex` crate implements (no backreferences or lookaround, so
-//! matching is linear-time even for hostile patterns).
+//! matching is linear-time even for hostile patterns). Patterns are first given Go's meaning
+//! of the Perl classes (`\d \s \w \b` are ASCII-only in Go), see
+//! [`crate::builtins::regexp::go_compat`].
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,7 +20,7 @@ pub fn compile(pattern: &str) -> Result<Rc<Regex>, String> {
         if let Some(hit) = cache.borrow().get(pattern) {
             return hit.clone();
         }
-        let compiled = regex::RegexBuilder::new(pattern)
+        let compiled = regex::RegexBuilder::new(&crate::builtins::regexp::go_compat(pattern))
             .size_limit(1 << 24)
             .build()
             .map(Rc::new)

@@ -23,7 +23,7 @@ mod list;
 mod math;
 mod net;
 mod path;
-mod regexp;
+pub(crate) mod regexp;
 mod strconv;
 mod strings;
 mod structs;

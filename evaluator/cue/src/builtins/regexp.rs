@@ -101,7 +101,7 @@ pub fn go_compat(pattern: &str) -> String {
 }
 
 fn compile(pattern: &str) -> Result<Rc<regex::Regex>, String> {
-    crate::regex_cache::compile(&go_compat(pattern)).map_err(|e| {
+    crate::regex_cache::compile(pattern).map_err(|e| {
         // The cache reports `invalid regular expression "…": reason`; Go says
         // `error parsing regexp: reason`.
         let reason = e.rsplit_once(": ").map_or(e.as_str(), |(_, r)| r);
