@@ -114,7 +114,11 @@ const FILES: &[PackageFile] = &[
     pkg_file!("vela/util", Some(Workflow), "workflow/util.cue"),
     pkg_file!("vela/config", Some(Workflow), "workflow/config.cue"),
     pkg_file!("vela/oam", Some(Workflow), "workflow/oam.cue"),
-    pkg_file!("vela/multicluster", Some(Workflow), "workflow/multicluster.cue"),
+    pkg_file!(
+        "vela/multicluster",
+        Some(Workflow),
+        "workflow/multicluster.cue"
+    ),
     pkg_file!("vela/query", Some(Workflow), "workflow/query.cue"),
     pkg_file!("vela/query", Some(Workflow), "workflow/legacy-kube.cue"),
     pkg_file!("vela/ql", Some(Workflow), "workflow/ql.cue"),
@@ -500,7 +504,12 @@ mod tests {
             for set in [Workflow, Workload] {
                 for (name, src) in sources(set, r.path) {
                     let decl = format!("\n{}:", r.member);
-                    assert!(!src.contains(&decl), "{} defines removed {}", name, r.member);
+                    assert!(
+                        !src.contains(&decl),
+                        "{} defines removed {}",
+                        name,
+                        r.member
+                    );
                 }
             }
         }
@@ -509,13 +518,32 @@ mod tests {
     #[test]
     fn docs() {
         let op = package_doc("vela/op").unwrap();
-        assert!(op.starts_with("vela/op: the legacy all-in-one package"), "{op}");
+        assert!(
+            op.starts_with("vela/op: the legacy all-in-one package"),
+            "{op}"
+        );
         assert!(!op.contains("//"));
-        assert!(package_doc_in(Workload, "vela/kube").unwrap().contains("Set: workload"));
-        assert!(package_doc_in(Workflow, "vela/kube").unwrap().contains("Set: workflow"));
+        assert!(
+            package_doc_in(Workload, "vela/kube")
+                .unwrap()
+                .contains("Set: workload")
+        );
+        assert!(
+            package_doc_in(Workflow, "vela/kube")
+                .unwrap()
+                .contains("Set: workflow")
+        );
         assert!(package_doc("vela/kube").unwrap().contains("Set: workflow"));
-        assert!(package_doc("vela/base64").unwrap().contains("Set: workload"));
-        assert!(package_doc_in(Workload, "vela/helm").unwrap().contains("Sets: both"));
+        assert!(
+            package_doc("vela/base64")
+                .unwrap()
+                .contains("Set: workload")
+        );
+        assert!(
+            package_doc_in(Workload, "vela/helm")
+                .unwrap()
+                .contains("Sets: both")
+        );
         assert!(package_doc_in(Workload, "vela/op").is_none());
         assert!(package_doc("vela/nope").is_none());
     }
