@@ -20,6 +20,13 @@
 //! Members that KubeVela no longer ships (`op.#Task`, `op.#Slack`, ...) are not defined;
 //! [`removed`] explains them. Calls are never executed here: the runner (`xdef run`)
 //! executes actions, dispatching on `#provider` and `#do`.
+//!
+//! Where KubeVela writes `#A & {f: v}` inside a definition (`#HTTPGet`, `op.#Steps &
+//! {...}`, nested actions of `op.#ApplyApplication`, ...), the schemas embed instead:
+//! `{#A, f: v}`. The two mean the same here, since every added field is one `#A`
+//! allows; the embedded form avoids xdef's evaluator closing the literal on its own.
+//! `tests/packages.rs` checks the schemas against KubeVela's own templates with the
+//! reference CUE over the definitions corpus (ignored tests; see there).
 
 use std::sync::OnceLock;
 
