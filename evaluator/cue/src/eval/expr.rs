@@ -487,7 +487,8 @@ impl Evaluator {
         match &vertex.value {
             Value::Bottom(e) => Val::Bottom(e.clone()),
             Value::Struct => {
-                let kind = if vertex.closed {
+                // A closed struct or an imported package cannot gain the field later.
+                let kind = if vertex.closed || self.package_roots.values().any(|r| *r == v) {
                     ErrorKind::Eval
                 } else {
                     ErrorKind::Incomplete
