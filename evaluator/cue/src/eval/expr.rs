@@ -571,6 +571,11 @@ impl Evaluator {
                 };
                 let len = self.vertex(v).list.as_ref().map_or(0, |l| l.len);
                 if i < 0 || i >= len as i64 {
+                    // A list whose comprehension could not run yet may still get the
+                    // element: that is the error to report.
+                    if let Some(incomplete) = self.vertex(v).incomplete.clone() {
+                        return Val::Bottom(with_span(incomplete, span));
+                    }
                     let open = self.vertex(v).list.as_ref().is_some_and(|l| l.open);
                     let kind = if open && i >= 0 {
                         ErrorKind::Incomplete
