@@ -28,6 +28,7 @@ mod parser;
 mod printer;
 mod scanner;
 mod tabwriter;
+mod verify;
 
 use std::fmt;
 
@@ -88,22 +89,93 @@ fn format_with(parse: &Parse, style: printer::Style) -> Result<String, FormatErr
     }
     let (hints, depth) = collect_hints(parse);
     let text = parse.text();
-    if depth <= INLINE_DEPTH {
-        return format_text(text, &hints, style);
+    let out = if depth <= INLINE_DEPTH {
+        format_text(text, &hints, style)?
+    } else {
+        format_deep(text, &hints, style)?
+    };
+    if style.is_fixed() {
+        check_output(text, &hints, &out)?;
     }
-    let result = std::thread::scope(|scope| {
-        let handle = std::thread::Builder::new()
+    Ok(out)
+}
+
+/// The safety net: the output must parse and say what the input says.
+fn check_output(input: &str, input_hints: &parser::Hints, output: &str) -> Result<(), FormatError> {
+    let reparsed = crate::parse(output);
+    let root = reparsed.tree().root_node();
+    let bad = if root.has_error() {
+        Some(first_error_offset(&reparsed))
+    } else {
+        let (output_hints, depth) = collect_hints(&reparsed);
+        let same = if depth <= INLINE_DEPTH {
+            verify::same_meaning(input, input_hints, output, &output_hints)
+        } else {
+            run_deep(|| verify::same_meaning(input, input_hints, output, &output_hints))
+                .unwrap_or(false)
+        };
+        (!same).then_some(0)
+    };
+    match bad {
+        None => Ok(()),
+        Some(offset) => {
+            let detail = if root.has_error() {
+                let line = reparsed.line_index().line_of(offset.min(output.len())) + 1;
+                format!("the result would not parse (line {line})")
+            } else {
+                "the result would differ from the input beyond layout".to_owned()
+            };
+            Err(FormatError {
+                kind: FormatErrorKind::Unsupported,
+                range: 0..0,
+                message: format!(
+                    "cannot format: internal formatter error: {detail}; the file is left as it is"
+                ),
+            })
+        }
+    }
+}
+
+/// Runs `f` on a thread with a stack deep enough for [`parser::MAX_DEPTH`].
+fn run_deep<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
             .name("xdef-fmt".into())
             .stack_size(DEEP_STACK)
-            .spawn_scoped(scope, || format_text(text, &hints, style))
-            .ok()?;
-        handle.join().ok()
-    });
-    result.unwrap_or_else(|| {
+            .spawn_scoped(scope, f)
+            .ok()?
+            .join()
+            .ok()
+    })
+}
+
+fn first_error_offset(parse: &Parse) -> usize {
+    let mut cursor = parse.tree().walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            return node.start_byte();
+        }
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        if cursor.goto_next_sibling() {
+            continue;
+        }
+        return node.start_byte();
+    }
+}
+
+fn format_deep(
+    text: &str,
+    hints: &parser::Hints,
+    style: printer::Style,
+) -> Result<String, FormatError> {
+    run_deep(|| format_text(text, hints, style)).unwrap_or_else(|| {
         Err(FormatError {
             kind: FormatErrorKind::TooDeep,
             range: 0..0,
-            message: "nesting too deep to format".to_owned(),
+            message: "cannot format: nesting too deep".to_owned(),
         })
     })
 }
@@ -121,7 +193,7 @@ fn format_text(
                 kind: FormatErrorKind::TooDeep,
                 range: offset..offset,
                 message: format!(
-                    "nesting too deep to format (more than {} levels)",
+                    "cannot format: nesting too deep (more than {} levels)",
                     parser::MAX_DEPTH
                 ),
             });

@@ -298,8 +298,10 @@ impl Tree {
         }
     }
 
-    /// Byte offset just after the node (like `ast.Node.End`); only its line is used.
-    pub fn end_offset(&self, id: Id) -> Option<u32> {
+    /// Byte offset just after the node (like `ast.Node.End`); only its line is used. With
+    /// `implied_struct_end` false, braceless structs end where their last element starts
+    /// (CUE v0.4).
+    pub fn end_offset(&self, id: Id, implied_struct_end: bool) -> Option<u32> {
         let mut id = id;
         loop {
             match self.node(id) {
@@ -337,6 +339,10 @@ impl Tree {
                 Node::Interpolation { elts } => return Some(self.pos(*elts.last()?).offset),
                 Node::Struct { rbrace, elts, .. } => {
                     if !rbrace.is_valid() && !elts.is_empty() {
+                        if implied_struct_end {
+                            id = *elts.last()?;
+                            continue;
+                        }
                         return Some(self.pos(*elts.last()?).offset);
                     }
                     return Some(rbrace.offset + 1);

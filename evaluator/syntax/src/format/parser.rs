@@ -1362,7 +1362,7 @@ impl<'a> Parser<'a> {
             if self.tok != Tok::Rparen {
                 return self.error("expected ')' for string interpolation");
             }
-            let lit = self.scanner.resume_interpolation();
+            let (_, lit) = self.scanner.resume_interpolation();
             let pos = self.pos;
             self.next();
             last = self.tree.add(Node::BasicLit {

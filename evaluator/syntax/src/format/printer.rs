@@ -38,10 +38,10 @@ const LINE_BREAKS: u32 = NEWLINE | NEWSECTION | FORMFEED;
 /// CUE releases fixed as bugs. Each switch names the upstream change.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Style {
-    /// v0.4 prints a blank before the first clause of a comprehension in a list (`[ for x
-    /// in y {…}]`); fixed in CUE v0.7 (cue-lang/cue@d70007c, "be consistent with whitespace
-    /// in lists") and v0.10 (cue-lang/cue@95035da, "omit whitespace before the first
-    /// clause").
+    /// v0.4 prints a blank before the first clause of a comprehension (`[ for x in y
+    /// {…}]`) and keeps a blank after `[` (`[ 1]`); fixed in CUE v0.7 (cue-lang/cue@d70007c,
+    /// "be consistent with whitespace in lists", issue 1023) and v0.10
+    /// (cue-lang/cue@95035da, "omit whitespace before the first clause").
     pub no_blank_before_first_clause: bool,
     /// v0.4 writes comments and attributes unescaped to its tab writer, so a tab inside a
     /// comment is turned into alignment spaces; fixed in CUE v0.5 (cue-lang/cue@dac4917,
@@ -58,6 +58,20 @@ pub(crate) struct Style {
     /// operators, parentheses, calls, selectors and indexes, and no soft tab follows a `{`
     /// on the same line.
     pub formfeed_through_expressions: bool,
+    /// v0.4 prints a comment that follows a list element before the element's comma, or
+    /// inside the element's closing brackets (`f(x, // c)`), which comments out code.
+    /// Fixed in CUE v0.9 (cue-lang/cue@fdbd563, "fix comments formatting in lists", issue
+    /// 2274): such comments are printed after the comma.
+    pub comments_after_list_elements: bool,
+    /// v0.4 may let the user's line break after a `//` comment be overridden, putting the
+    /// next token on the comment's line. Fixed in CUE v0.8 (cue-lang/cue@b423a27, "ensure a
+    /// newline after every comment", issue 2567).
+    pub newline_after_comment: bool,
+    /// v0.4 takes the end of `a: b: …` (braces implied) to be the *start* of its last
+    /// field, so a multi-line value there counts as one line and its fields lose their
+    /// separation; the result changes when formatted again. Fixed in CUE v0.5
+    /// (cue-lang/cue@b23ece3, "cue/ast: fix StructLit.End").
+    pub implied_struct_end: bool,
 }
 
 impl Style {
@@ -65,12 +79,27 @@ impl Style {
         no_blank_before_first_clause: true,
         escape_comments_and_attributes: true,
         formfeed_through_expressions: true,
+        comments_after_list_elements: true,
+        newline_after_comment: true,
+        implied_struct_end: true,
     };
+    pub fn is_fixed(&self) -> bool {
+        self.no_blank_before_first_clause
+            && self.escape_comments_and_attributes
+            && self.formfeed_through_expressions
+            && self.comments_after_list_elements
+            && self.newline_after_comment
+            && self.implied_struct_end
+    }
+
     /// CUE v0.4 exactly, bugs included (for comparisons with the reference).
     pub const V04: Style = Style {
         no_blank_before_first_clause: false,
         escape_comments_and_attributes: false,
         formfeed_through_expressions: false,
+        comments_after_list_elements: false,
+        newline_after_comment: false,
+        implied_struct_end: false,
     };
 }
 
@@ -120,6 +149,8 @@ pub(crate) struct Printer<'t> {
     space_before: bool,
     /// A `{` has been written on the current output line.
     prev_lbrace_on_line: bool,
+    /// A comment was the last thing written: the next line break cannot be dropped.
+    printing_comment: bool,
     captured_line: i64,
 
     // formatter state
@@ -145,6 +176,7 @@ impl<'t> Printer<'t> {
             indent: 0,
             space_before: false,
             prev_lbrace_on_line: false,
+            printing_comment: false,
             captured_line: 0,
             stack: Vec::new(),
             current: Frame {
@@ -265,6 +297,9 @@ impl<'t> Printer<'t> {
                         RelPos::NewSection => requested |= NEWSECTION,
                         _ => {}
                     }
+                    if self.printing_comment {
+                        requested |= NEWLINE;
+                    }
                     self.write_whitespace(requested);
                     self.allowed = 0;
                 }
@@ -273,6 +308,7 @@ impl<'t> Printer<'t> {
         };
         self.write_whitespace(self.allowed);
         self.allowed = 0;
+        self.printing_comment = false;
         self.write_string(&data, is_lit);
         self.allowed = next_ws;
     }
@@ -388,7 +424,7 @@ impl<'t> Printer<'t> {
 
     fn on_one_line(&self, node: Id) -> bool {
         let a = self.tree.pos(node);
-        let Some(b) = self.tree.end_offset(node) else {
+        let Some(b) = self.tree.end_offset(node, self.style.implied_struct_end) else {
             return false;
         };
         a.is_valid() && a.line == self.line_of(b)
@@ -456,6 +492,9 @@ impl<'t> Printer<'t> {
             }
             self.print_one(&Arg::Pos(c.slash));
             self.print_one(&Arg::Comment(c));
+            if self.style.newline_after_comment {
+                self.printing_comment = true;
+            }
             self.print_one(&Arg::Ws(NEWLINE));
             if group.doc {
                 self.print_one(&Arg::Ws(NOOVERRIDE));
@@ -512,15 +551,6 @@ impl<'t> Printer<'t> {
             Node::Ident { name, .. } => is_def(name),
             _ => false,
         }
-    }
-
-    fn is_regular_field(&self, label: Id) -> bool {
-        let ident = match self.tree.node(label) {
-            Node::Alias { expr, .. } => self.tree.ident_name(*expr),
-            Node::Ident { name, .. } => Some(name.as_str()),
-            _ => None,
-        };
-        !ident.is_some_and(|n| n.starts_with('#') || n.starts_with('_'))
     }
 
     fn is_top(&self, e: Id) -> bool {
@@ -617,6 +647,20 @@ impl<'t> Printer<'t> {
         self.before(None);
         for &x in list {
             self.before(Some(x));
+            // Comments after the element's start are printed after its comma.
+            let mut comments_after: Vec<CgId> = Vec::new();
+            let split = self.style.comments_after_list_elements && self.tree.pos(x).is_valid();
+            if split {
+                let start = self.tree.pos(x).offset;
+                comments_after = self
+                    .tree
+                    .comments(x)
+                    .iter()
+                    .copied()
+                    .filter(|cg| self.tree.group(*cg).pos().offset > start)
+                    .collect();
+                self.current.cg = &[];
+            }
             match self.tree.node(x) {
                 Node::Comprehension {
                     clauses,
@@ -639,9 +683,24 @@ impl<'t> Printer<'t> {
                 _ => self.expr_raw(x, LOWEST_PREC, 1),
             }
             self.print(&[Arg::Ws(COMMA), Arg::Ws(BLANK)]);
+            if split {
+                self.visit_comments_list(comments_after);
+            }
             self.after();
         }
         self.after();
+    }
+
+    /// Prints comment groups held back from the current node, as `after` would.
+    fn visit_comments_list(&mut self, groups: Vec<CgId>) {
+        let mut printed = false;
+        for cg in groups {
+            if printed {
+                self.print_one(&Arg::Ws(NEWSECTION));
+            }
+            printed = true;
+            self.print_comment(cg);
+        }
     }
 
     fn walk_args_list(&mut self, list: &'t [Id], depth: i32) {
@@ -1178,7 +1237,12 @@ impl<'t> Printer<'t> {
                 elts,
                 rbrack,
             } => {
-                self.print(&[Arg::Pos(*lbrack), Arg::Tok(Tok::Lbrack), Arg::Ws(INDENT)]);
+                let ws = if self.style.no_blank_before_first_clause {
+                    NOBLANK | INDENT
+                } else {
+                    INDENT
+                };
+                self.print(&[Arg::Pos(*lbrack), Arg::Tok(Tok::Lbrack), Arg::Ws(ws)]);
                 self.walk_list_elems(elts);
                 self.print(&[Arg::Ws(TRAILCOMMA), Arg::Ws(NOBLANK)]);
                 self.visit_comments(self.current.pos);
@@ -1436,7 +1500,7 @@ fn may_combine(prev: LastTok, next: Tok) -> (bool, bool) {
     (before, false)
 }
 
-fn normalize_int(data: &str) -> String {
+pub(crate) fn normalize_int(data: &str) -> String {
     let mut data = data.to_owned();
     let b = data.as_bytes();
     if b.len() > 1 && b[0] == b'0' && b[1].is_ascii_digit() {
@@ -1455,7 +1519,7 @@ fn normalize_int(data: &str) -> String {
     data
 }
 
-fn normalize_float(data: &str) -> String {
+pub(crate) fn normalize_float(data: &str) -> String {
     let mut data = data.to_owned();
     if let Some(p) = data.find('.') {
         if p == 0 {
@@ -1487,7 +1551,7 @@ fn indent_tabs(s: &str, n: usize) -> Cow<'_, str> {
 
 /// The indentation before the closing quote of a complete multi-line string literal, or
 /// `None` if `s` is not one.
-fn multiline_indent(s: &str) -> Option<&str> {
+pub(crate) fn multiline_indent(s: &str) -> Option<&str> {
     let b = s.as_bytes();
     let hashes = b.iter().take_while(|c| **c == b'#').count();
     let q = *b.get(hashes)?;

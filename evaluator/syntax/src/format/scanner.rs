@@ -196,10 +196,6 @@ impl Tok {
         matches!(self, If | For | In | Let | True | False | Null)
     }
 
-    pub fn is_literal(self) -> bool {
-        use Tok::*;
-        matches!(self, Ident | Int | Float | String | Interpolation | Bottom)
-    }
 }
 
 impl fmt::Display for Tok {
@@ -609,13 +605,14 @@ impl<'a> Scanner<'a> {
 
     /// Continues a string after the `)` that closes an interpolation; the result starts
     /// with that `)`.
-    pub fn resume_interpolation(&mut self) -> String {
+    /// Returns `Tok::Interpolation` when the continuation opens another interpolation.
+    pub fn resume_interpolation(&mut self) -> (Tok, String) {
         let Some(quote) = self.quote_stack.pop() else {
             self.err(self.offset, "unexpected ')' in string");
-            return String::new();
+            return (Tok::String, String::new());
         };
         let start = self.offset.saturating_sub(1);
-        self.scan_string(start, quote).1
+        self.scan_string(start, quote)
     }
 
     fn scan_attribute(&mut self) -> String {
