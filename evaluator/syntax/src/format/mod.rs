@@ -62,9 +62,8 @@ impl fmt::Display for FormatError {
 
 impl std::error::Error for FormatError {}
 
-/// Files whose tree is at most this deep are formatted on the caller's stack; deeper ones
-/// on a thread with a stack large enough for [`parser::MAX_DEPTH`].
-const INLINE_DEPTH: usize = 200;
+/// The deepest tree formatted on the caller's stack when no thread can be started.
+const INLINE_DEPTH: usize = 64;
 const DEEP_STACK: usize = 256 << 20;
 
 /// Formats a whole file. Fails without formatting when the file has syntax errors.
@@ -89,15 +88,31 @@ fn format_with(parse: &Parse, style: printer::Style) -> Result<String, FormatErr
     }
     let (hints, depth) = collect_hints(parse);
     let text = parse.text();
-    let out = if depth <= INLINE_DEPTH {
-        format_text(text, &hints, style)?
-    } else {
-        format_deep(text, &hints, style)?
+    let run = || {
+        let out = format_text(text, &hints, style)?;
+        if style.is_fixed() {
+            check_output(text, &hints, &out)?;
+        }
+        Ok(out)
     };
-    if style.is_fixed() {
-        check_output(text, &hints, &out)?;
+    // The formatter recurses (boundedly) on the file's nesting: give it a stack that is
+    // large enough whatever the caller's is. Only if no thread can be started, shallow
+    // files are formatted on the caller's stack.
+    match run_deep(run) {
+        Ok(result) => result,
+        Err(DeepRunError::NoThread) if depth <= INLINE_DEPTH => run(),
+        Err(DeepRunError::NoThread) => Err(FormatError {
+            kind: FormatErrorKind::TooDeep,
+            range: 0..0,
+            message: "cannot format: nesting too deep".to_owned(),
+        }),
+        Err(DeepRunError::Panicked) => Err(FormatError {
+            kind: FormatErrorKind::Unsupported,
+            range: 0..0,
+            message: "cannot format: internal formatter error (panic); the file is left as it is"
+                .to_owned(),
+        }),
     }
-    Ok(out)
 }
 
 /// The safety net: the output must parse and say what the input says.
@@ -107,13 +122,8 @@ fn check_output(input: &str, input_hints: &parser::Hints, output: &str) -> Resul
     let bad = if root.has_error() {
         Some(first_error_offset(&reparsed))
     } else {
-        let (output_hints, depth) = collect_hints(&reparsed);
-        let same = if depth <= INLINE_DEPTH {
-            verify::same_meaning(input, input_hints, output, &output_hints)
-        } else {
-            run_deep(|| verify::same_meaning(input, input_hints, output, &output_hints))
-                .unwrap_or(false)
-        };
+        let (output_hints, _) = collect_hints(&reparsed);
+        let same = verify::same_meaning(input, input_hints, output, &output_hints);
         (!same).then_some(0)
     };
     match bad {
@@ -136,16 +146,20 @@ fn check_output(input: &str, input_hints: &parser::Hints, output: &str) -> Resul
     }
 }
 
+enum DeepRunError {
+    NoThread,
+    Panicked,
+}
+
 /// Runs `f` on a thread with a stack deep enough for [`parser::MAX_DEPTH`].
-fn run_deep<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+fn run_deep<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, DeepRunError> {
     std::thread::scope(|scope| {
-        std::thread::Builder::new()
+        let handle = std::thread::Builder::new()
             .name("xdef-fmt".into())
             .stack_size(DEEP_STACK)
             .spawn_scoped(scope, f)
-            .ok()?
-            .join()
-            .ok()
+            .map_err(|_| DeepRunError::NoThread)?;
+        handle.join().map_err(|_| DeepRunError::Panicked)
     })
 }
 
@@ -164,20 +178,6 @@ fn first_error_offset(parse: &Parse) -> usize {
         }
         return node.start_byte();
     }
-}
-
-fn format_deep(
-    text: &str,
-    hints: &parser::Hints,
-    style: printer::Style,
-) -> Result<String, FormatError> {
-    run_deep(|| format_text(text, hints, style)).unwrap_or_else(|| {
-        Err(FormatError {
-            kind: FormatErrorKind::TooDeep,
-            range: 0..0,
-            message: "cannot format: nesting too deep".to_owned(),
-        })
-    })
 }
 
 fn format_text(
@@ -319,7 +319,9 @@ pub fn format_range(parse: &Parse, range: TextRange) -> Result<Vec<TextEdit>, Fo
     let text = parse.text();
     let span = enclosing_decls(parse, range);
     let first_line = parse.line_index().line_of(span.start);
-    let last_line = parse.line_index().line_of(span.end.saturating_sub(1).max(span.start));
+    let last_line = parse
+        .line_index()
+        .line_of(span.end.saturating_sub(1).max(span.start));
     let old: Vec<&str> = text.split_inclusive('\n').collect();
     let new: Vec<&str> = formatted.split_inclusive('\n').collect();
     let mut edits = Vec::new();
@@ -484,7 +486,11 @@ fn myers(a: &[&str], b: &[&str]) -> Vec<Step> {
         } else {
             k - 1
         };
-        let prev_x = if d == 0 { 0 } else { v[(prev_k + offset) as usize] };
+        let prev_x = if d == 0 {
+            0
+        } else {
+            v[(prev_k + offset) as usize]
+        };
         let prev_y = prev_x - prev_k;
         while x > prev_x && y > prev_y {
             steps.push(Step::Keep);

@@ -736,12 +736,7 @@ impl<'a> Parser<'a> {
         let mut nested = 0usize;
         loop {
             let (label, expr, _, ok) = self.parse_label(true)?;
-            if !ok
-                || !matches!(
-                    self.tok,
-                    Tok::Colon | Tok::Option | Tok::Not | Tok::Tilde
-                )
-            {
+            if !ok || !matches!(self.tok, Tok::Colon | Tok::Option | Tok::Not | Tok::Tilde) {
                 let expr = match expr {
                     Some(e) => e,
                     None => self.parse_rhs()?,

@@ -39,7 +39,8 @@ const LINE_BREAKS: u32 = NEWLINE | NEWSECTION | FORMFEED;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Style {
     /// v0.4 prints a blank before the first clause of a comprehension (`[ for x in y
-    /// {…}]`) and keeps a blank after `[` (`[ 1]`); fixed in CUE v0.7 (cue-lang/cue@d70007c,
+    /// {…}]`), keeps a blank after `[` (`[ 1]`) and starts a file whose first token is a
+    /// keyword with a blank (` let x = 1`); fixed in CUE v0.7 (cue-lang/cue@d70007c,
     /// "be consistent with whitespace in lists", issue 1023) and v0.10
     /// (cue-lang/cue@95035da, "omit whitespace before the first clause").
     pub no_blank_before_first_clause: bool,
@@ -215,7 +216,8 @@ impl<'t> Printer<'t> {
             }
             Arg::Tok(x) => {
                 let s = x.as_str();
-                let (before, after) = may_combine(self.last_tok, *x);
+                let (before, after) =
+                    may_combine(self.last_tok, *x, self.style.no_blank_before_first_clause);
                 if before && !self.space_before {
                     self.allowed |= BLANK;
                 }
@@ -237,7 +239,9 @@ impl<'t> Printer<'t> {
                 is_lit = true;
                 self.last_tok = LastTok::Tok(*kind);
                 match kind {
-                    Tok::String if self.indent < 6 => indent_tabs(value, (self.indent + 1) as usize),
+                    Tok::String if self.indent < 6 => {
+                        indent_tabs(value, (self.indent + 1) as usize)
+                    }
                     Tok::Int => Cow::Owned(normalize_int(value)),
                     Tok::Float => Cow::Owned(normalize_float(value)),
                     _ => Cow::Borrowed(value.as_str()),
@@ -975,7 +979,12 @@ impl<'t> Printer<'t> {
         let tree = self.tree;
         self.before(Some(fb));
         if let Node::Fallback { pos, keyword, body } = tree.node(fb) {
-            self.print(&[Arg::Ws(BLANK), Arg::Pos(*pos), Arg::Tok(*keyword), Arg::Ws(BLANK)]);
+            self.print(&[
+                Arg::Ws(BLANK),
+                Arg::Pos(*pos),
+                Arg::Tok(*keyword),
+                Arg::Ws(BLANK),
+            ]);
             self.expr(*body);
         }
         self.after();
@@ -1418,7 +1427,13 @@ impl<'t> Printer<'t> {
     }
 
     fn binary_expr(&mut self, x: Id, prec1: u8, cutoff: u8, depth: i32) {
-        let Node::Binary { x: lhs, op_pos, op, y } = *self.tree.node(x) else {
+        let Node::Binary {
+            x: lhs,
+            op_pos,
+            op,
+            y,
+        } = *self.tree.node(x)
+        else {
             return;
         };
         let prec = op.precedence();
@@ -1482,10 +1497,15 @@ fn reduce_depth(depth: i32) -> i32 {
 }
 
 /// Whether two tokens need a blank between them: (before the next token, after it).
-fn may_combine(prev: LastTok, next: Tok) -> (bool, bool) {
+fn may_combine(prev: LastTok, next: Tok, no_blank_at_start: bool) -> (bool, bool) {
     let s = next.as_str().as_bytes();
     if let Some(&c) = s.first() {
-        if (b'a'..b'z').contains(&c) {
+        // Keywords need blanks around them; like the reference, a keyword starting with
+        // 'z' would not (there is none).
+        if (b'a'..=b'y').contains(&c) {
+            if no_blank_at_start && prev == LastTok::Illegal {
+                return (false, true);
+            }
             return (true, true);
         }
     }
@@ -1611,7 +1631,10 @@ mod tests {
 
     #[test]
     fn multiline_reindent() {
-        assert_eq!(indent_tabs("\"\"\"\n  a\n  \"\"\"", 1), "\"\"\"\n\ta\n\t\"\"\"");
+        assert_eq!(
+            indent_tabs("\"\"\"\n  a\n  \"\"\"", 1),
+            "\"\"\"\n\ta\n\t\"\"\""
+        );
         assert_eq!(indent_tabs("\"x\"", 1), "\"x\"");
     }
 }

@@ -195,7 +195,6 @@ impl Tok {
         use Tok::*;
         matches!(self, If | For | In | Let | True | False | Null)
     }
-
 }
 
 impl fmt::Display for Tok {
@@ -329,7 +328,10 @@ impl<'a> Scanner<'a> {
             if self.ch == '\n' as i32 {
                 self.line_offset = self.offset;
             }
-            let c = self.src[self.rd_offset..].chars().next().unwrap_or('\u{FFFD}');
+            let c = self.src[self.rd_offset..]
+                .chars()
+                .next()
+                .unwrap_or('\u{FFFD}');
             if c == '\0' {
                 self.err(self.offset, "illegal character NUL");
             }
@@ -377,7 +379,11 @@ impl<'a> Scanner<'a> {
             self.next();
         }
         let lit = &self.src[offs..self.offset];
-        if has_cr { strip_cr(lit) } else { lit.to_owned() }
+        if has_cr {
+            strip_cr(lit)
+        } else {
+            lit.to_owned()
+        }
     }
 
     /// Whether the comment starting at the current `/` runs to the end of the line (always
@@ -397,7 +403,10 @@ impl<'a> Scanner<'a> {
                 return &self.src[offs..self.offset];
             }
         }
-        while is_letter(self.ch) || is_digit(self.ch) || self.ch == '_' as i32 || self.ch == '$' as i32
+        while is_letter(self.ch)
+            || is_digit(self.ch)
+            || self.ch == '_' as i32
+            || self.ch == '$' as i32
         {
             self.next();
         }
@@ -405,7 +414,10 @@ impl<'a> Scanner<'a> {
     }
 
     fn scan_identifier(&mut self) {
-        while is_letter(self.ch) || is_digit(self.ch) || self.ch == '_' as i32 || self.ch == '$' as i32
+        while is_letter(self.ch)
+            || is_digit(self.ch)
+            || self.ch == '_' as i32
+            || self.ch == '$' as i32
         {
             self.next();
         }
@@ -444,7 +456,9 @@ impl<'a> Scanner<'a> {
                         if self.ch >= '0' as i32 && self.ch <= '9' as i32 {
                             self.scan_mantissa(10);
                         }
-                        if !(self.ch == '.' as i32 || self.ch == 'e' as i32 || self.ch == 'E' as i32)
+                        if !(self.ch == '.' as i32
+                            || self.ch == 'e' as i32
+                            || self.ch == 'E' as i32)
                         {
                             break 'exit;
                         }
@@ -463,7 +477,10 @@ impl<'a> Scanner<'a> {
                 }
             }
             // exponent
-            if matches!(u8::try_from(self.ch).ok(), Some(b'K' | b'M' | b'G' | b'T' | b'P')) {
+            if matches!(
+                u8::try_from(self.ch).ok(),
+                Some(b'K' | b'M' | b'G' | b'T' | b'P')
+            ) {
                 tok = Tok::Int;
                 self.next();
                 if self.ch == 'i' as i32 {
@@ -539,7 +556,14 @@ impl<'a> Scanner<'a> {
             if (quote.num_char != 3 && ch == '\n' as i32) || ch < 0 {
                 self.err(offs, "string literal not terminated");
                 let lit = &self.src[offs..self.offset];
-                return (tok, if has_cr { strip_cr(lit) } else { lit.to_owned() });
+                return (
+                    tok,
+                    if has_cr {
+                        strip_cr(lit)
+                    } else {
+                        lit.to_owned()
+                    },
+                );
             }
             self.next();
             let (ch, done) = self.consume_string_close(ch, quote);
@@ -558,7 +582,14 @@ impl<'a> Scanner<'a> {
         }
         let end = (self.offset + extra).min(self.src.len());
         let lit = &self.src[offs..end];
-        (tok, if has_cr { strip_cr(lit) } else { lit.to_owned() })
+        (
+            tok,
+            if has_cr {
+                strip_cr(lit)
+            } else {
+                lit.to_owned()
+            },
+        )
     }
 
     fn consume_quotes(&mut self, quote: char, max: usize) -> usize {

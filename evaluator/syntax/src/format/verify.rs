@@ -135,7 +135,11 @@ fn canonical(tree: &Tree, root: Id) -> String {
             }
             Node::Ellipsis { ty, .. } => {
                 out.push_str("Ellipsis(");
-                let ty: Vec<Id> = ty.iter().copied().filter(|t| tree.ident_name(*t) != Some("_")).collect();
+                let ty: Vec<Id> = ty
+                    .iter()
+                    .copied()
+                    .filter(|t| tree.ident_name(*t) != Some("_"))
+                    .collect();
                 push(&ty, &mut stack);
             }
             Node::Comprehension {
@@ -204,6 +208,7 @@ fn canonical(tree: &Tree, root: Id) -> String {
             Node::Paren { x, .. } => {
                 if matches!(tree.node(*x), Node::Paren { .. }) {
                     stack.push(Step::Node(*x));
+                    continue;
                 } else {
                     out.push_str("Paren(");
                     push(&[*x], &mut stack);
