@@ -362,22 +362,22 @@ impl<'t> Printer<'t> {
     }
 
     fn mark_unindent_line(&mut self) {
-        if let Some(ws) = self.indent_stack.pop() {
-            if ws & INDENTED != 0 {
-                self.indent -= 1;
-            }
+        if let Some(ws) = self.indent_stack.pop()
+            && ws & INDENTED != 0
+        {
+            self.indent -= 1;
         }
     }
 
     fn maybe_indent_line(&mut self, ws: u32) {
-        if ws & UNINDENT == 0 {
-            if let Some(last) = self.indent_stack.last_mut() {
-                if *last & INDENTED != 0 || *last & INDENT == 0 {
-                    return;
-                }
-                *last |= INDENTED;
-                self.indent += 1;
+        if ws & UNINDENT == 0
+            && let Some(last) = self.indent_stack.last_mut()
+        {
+            if *last & INDENTED != 0 || *last & INDENT == 0 {
+                return;
             }
+            *last |= INDENTED;
+            self.indent += 1;
         }
     }
 
@@ -447,10 +447,12 @@ impl<'t> Printer<'t> {
         let Some(node) = node else {
             return false;
         };
-        if let Node::Struct { elts, .. } = self.tree.node(node) {
-            if elts.len() <= 1 && self.current.node_sep != BLANK && self.on_one_line(node) {
-                self.current.node_sep = BLANK;
-            }
+        if let Node::Struct { elts, .. } = self.tree.node(node)
+            && elts.len() <= 1
+            && self.current.node_sep != BLANK
+            && self.on_one_line(node)
+        {
+            self.current.node_sep = BLANK;
         }
         self.current.cg = self.tree.comments(node);
         self.visit_comments(self.current.pos);
@@ -599,23 +601,21 @@ impl<'t> Printer<'t> {
             } else {
                 0
             };
-            if let Some(&next) = list.get(i + 1) {
-                if let Node::Field { value, .. } = self.tree.node(next) {
-                    match self.tree.node(*value) {
-                        Node::Struct { lbrace, elts, .. } => {
-                            if lbrace.is_valid() || elts.len() != 1 {
-                                let ff = self.formfeed();
-                                self.ws(ff);
-                                continue;
-                            }
-                        }
-                        Node::List { .. } => {
-                            let ff = self.formfeed();
-                            self.ws(ff);
-                            continue;
-                        }
-                        _ => {}
+            if let Some(&next) = list.get(i + 1)
+                && let Node::Field { value, .. } = self.tree.node(next)
+            {
+                match self.tree.node(*value) {
+                    Node::Struct { lbrace, elts, .. } if (lbrace.is_valid() || elts.len() != 1) => {
+                        let ff = self.formfeed();
+                        self.ws(ff);
+                        continue;
                     }
+                    Node::List { .. } => {
+                        let ff = self.formfeed();
+                        self.ws(ff);
+                        continue;
+                    }
+                    _ => {}
                 }
             }
             let sep = self.current.parent_sep;
@@ -999,10 +999,8 @@ impl<'t> Printer<'t> {
         while let Some(n) = todo.pop() {
             match tree.node(n) {
                 Node::Struct { .. } | Node::List { .. } => return true,
-                Node::BasicLit { value, .. } => {
-                    if value.contains('\n') {
-                        return true;
-                    }
+                Node::BasicLit { value, .. } if value.contains('\n') => {
+                    return true;
                 }
                 Node::Paren { x, .. }
                 | Node::Unary { x, .. }
@@ -1048,10 +1046,10 @@ impl<'t> Printer<'t> {
             }
             Node::BasicLit { pos, value, .. } => {
                 let mut s = Cow::Borrowed(value.as_str());
-                if value.starts_with("\"\"\"") || value.starts_with('#') {
-                    if let Some(q) = super::requote_label(value) {
-                        s = Cow::Owned(q);
-                    }
+                if (value.starts_with("\"\"\"") || value.starts_with('#'))
+                    && let Some(q) = super::requote_label(value)
+                {
+                    s = Cow::Owned(q);
                 }
                 self.print(&[Arg::Pos(*pos), Arg::Str(s)]);
             }
@@ -1068,10 +1066,10 @@ impl<'t> Printer<'t> {
             return;
         };
         self.print(&[Arg::Pos(*pos), Arg::Tok(Tok::Ellipsis)]);
-        if let Some(ty) = ty {
-            if !self.is_top(*ty) {
-                self.expr(*ty);
-            }
+        if let Some(ty) = ty
+            && !self.is_top(*ty)
+        {
+            self.expr(*ty);
         }
     }
 
@@ -1367,24 +1365,22 @@ impl<'t> Printer<'t> {
         let mut has7 = prec == 7;
         let mut has8 = prec == 8;
         let mut max_problem = 0;
-        if let Node::Binary { op: lop, .. } = self.tree.node(*x) {
-            if lop.precedence() >= prec {
-                let (h6, h7, h8, mp) = self.walk_binary(*x);
+        if let Node::Binary { op: lop, .. } = self.tree.node(*x)
+            && lop.precedence() >= prec
+        {
+            let (h6, h7, h8, mp) = self.walk_binary(*x);
+            has6 |= h6;
+            has7 |= h7;
+            has8 |= h8;
+            max_problem = max_problem.max(mp);
+        }
+        match self.tree.node(*y) {
+            Node::Binary { op: rop, .. } if rop.precedence() > prec => {
+                let (h6, h7, h8, mp) = self.walk_binary(*y);
                 has6 |= h6;
                 has7 |= h7;
                 has8 |= h8;
                 max_problem = max_problem.max(mp);
-            }
-        }
-        match self.tree.node(*y) {
-            Node::Binary { op: rop, .. } => {
-                if rop.precedence() > prec {
-                    let (h6, h7, h8, mp) = self.walk_binary(*y);
-                    has6 |= h6;
-                    has7 |= h7;
-                    has8 |= h8;
-                    max_problem = max_problem.max(mp);
-                }
             }
             Node::Unary { op: uop, .. } => match (op, uop) {
                 (Tok::Quo, Tok::Mul) => max_problem = 8,
@@ -1526,15 +1522,15 @@ pub(crate) fn normalize_int(data: &str) -> String {
     if b.len() > 1 && b[0] == b'0' && b[1].is_ascii_digit() {
         data = format!("0o{}", &data[1..]);
     }
-    if let Some(p) = data.find('.') {
-        if data.as_bytes().get(p + 1).is_some_and(|c| *c > b'9') {
-            data.insert(p + 1, '0');
-        }
+    if let Some(p) = data.find('.')
+        && data.as_bytes().get(p + 1).is_some_and(|c| *c > b'9')
+    {
+        data.insert(p + 1, '0');
     }
-    if let Some(p) = data.find('E') {
-        if p < data.len() - 1 {
-            data = data.to_lowercase();
-        }
+    if let Some(p) = data.find('E')
+        && p < data.len() - 1
+    {
+        data = data.to_lowercase();
     }
     data
 }
