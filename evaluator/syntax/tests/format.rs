@@ -278,6 +278,23 @@ fn lists() {
 }
 
 #[test]
+fn lists_without_commas_between_lines() {
+    check(
+        "a: [\n\t1\n\t2,   3\n]\nc: [\n\t\"x\"\n\t...\n]\n",
+        expect![[r#"
+            a: [
+            	1
+            	2, 3
+            ]
+            c: [
+            	"x"
+            	...
+            ]
+        "#]],
+    );
+}
+
+#[test]
 fn structs() {
     check(
         "a: {b: 1, c: 2}\nd: {\ne: 1\n  f: {g: 2}\n}\nh: {}\ni: {\n}\nj: close({k: 1})\n",

@@ -1,27 +1,41 @@
 //! The canonical `cue fmt` layout.
 //!
-//! [`format`] prints a file the way `cue fmt` does: tabs for indentation, values of
-//! consecutive single-line fields aligned in columns, at most one blank line kept, the
-//! user's line breaks in lists, structs and expressions kept, comments where they were,
-//! strings and attribute bodies verbatim (multi-line strings re-indented to their field,
-//! which does not change their value), number literals in canonical spelling (`.5` →
-//! `0.5`, `0123` → `0o123`). The result is a fixed point: formatting it again changes
-//! nothing.
+//! [`format()`] prints a file the way `cue fmt` does: tabs for indentation; the values of
+//! consecutive single-line fields aligned in a column; at most one blank line kept (a blank
+//! line before a closing `}` is dropped); the user's line breaks in lists, structs and
+//! expressions kept; comments where they were (doc comments above declarations, trailing
+//! comments aligned); strings, attribute bodies and comments verbatim, except that the
+//! lines of a multi-line string are re-indented under their field (the indentation before
+//! the closing quote is not part of the value); number literals in canonical spelling (`.5`
+//! → `0.5`, `1.` → `1.0`, `1E3` → `1e3`). The result is a fixed point: formatting it again
+//! changes nothing.
 //!
-//! [`format_range`] gives the edits for part of a file, for an editor's "format
-//! selection": the whole file is formatted (alignment and comments need the context) and
-//! only the changed lines overlapping the declarations that enclose the range are returned.
+//! [`format_range`] is for an editor's "format selection": the whole file is formatted
+//! (alignment and comment placement need the context) and the edits returned are only the
+//! changed lines that overlap the declarations enclosing the range. Edits are byte ranges of
+//! the original text, sorted and disjoint; apply them from last to first.
 //!
-//! The reference is the formatter of CUE v0.4 (`cue/format`), minus a few of its bugs that
-//! later CUE releases fixed (see `printer::Style`). `cue fmt` decides layout from facts a
-//! syntax tree does not keep (the relative position of every token, automatic commas, and
-//! which node and token each comment was attached to by the reference parser), so the
-//! formatter reads the text again with a scanner and a parser that follow the reference
-//! ones; both only run on files our grammar accepted, and the grammar's tree tells them
-//! about the syntax newer than v0.4 (`try` and fallback clauses, postfix operators).
+//! # Reference and differences
 //!
-//! Files with syntax errors are not formatted. Nesting deeper than the formatter supports
-//! gives [`FormatErrorKind::TooDeep`] rather than a stack overflow.
+//! The reference is the formatter of CUE v0.4 (`cue/format`), minus the bugs later CUE
+//! releases fixed that would comment out code, break idempotence or indent by label
+//! length (each one is documented on `printer::Style` and pinned by a test in
+//! `format/tests.rs`). `cue fmt` decides layout from facts a syntax tree does not keep (the
+//! relative position of every token, automatic commas, and which node each comment was
+//! attached to by the reference parser, and where in it), so the formatter reads the text
+//! again with a scanner and a parser that follow the reference ones. Both only run on files
+//! our grammar accepted, and our grammar's tree tells them about the syntax newer than
+//! v0.4 (`try` and fallback clauses, postfix operators).
+//!
+//! # Guarantees
+//!
+//! Files with syntax errors are not formatted ([`FormatErrorKind::SyntaxErrors`]). Every
+//! result is checked before it is returned: it must parse and mean the same as the input
+//! (same tree up to layout and the spellings above, same comments); otherwise the result is
+//! dropped and an [`FormatErrorKind::Unsupported`] error returned, so a formatter bug
+//! cannot change a file. Nesting deeper than [`MAX_NESTING`] gives
+//! [`FormatErrorKind::TooDeep`]; the formatter runs on its own thread with a large stack,
+//! so it never overflows the caller's.
 
 mod node;
 mod parser;
@@ -46,7 +60,7 @@ pub enum FormatErrorKind {
     Unsupported,
 }
 
-/// An error from [`format`] or [`format_range`], at a place in the file.
+/// An error from [`format()`] or [`format_range`], at a place in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormatError {
     pub kind: FormatErrorKind,
@@ -66,12 +80,15 @@ impl std::error::Error for FormatError {}
 const INLINE_DEPTH: usize = 64;
 const DEEP_STACK: usize = 256 << 20;
 
+/// The deepest nesting of expressions and declarations the formatter accepts.
+pub const MAX_NESTING: usize = parser::MAX_DEPTH;
+
 /// Formats a whole file. Fails without formatting when the file has syntax errors.
 pub fn format(parse: &Parse) -> Result<String, FormatError> {
     format_with(parse, printer::Style::FIXED)
 }
 
-/// Formats like CUE v0.4's `cue fmt` exactly, including the bugs [`format`] does not
+/// Formats like CUE v0.4's `cue fmt` exactly, including the bugs [`format()`] does not
 /// copy. For comparisons with the reference implementation only.
 #[doc(hidden)]
 pub fn format_cue_v04(parse: &Parse) -> Result<String, FormatError> {
@@ -313,7 +330,7 @@ fn requote_label(text: &str) -> Option<String> {
 /// range, or the run of sibling declarations the range touches. The edits replace whole
 /// lines and are sorted by position; they are empty when that part is already formatted.
 ///
-/// Fails like [`format`] on files with syntax errors.
+/// Fails like [`format()`] on files with syntax errors.
 pub fn format_range(parse: &Parse, range: TextRange) -> Result<Vec<TextEdit>, FormatError> {
     let formatted = format(parse)?;
     let text = parse.text();

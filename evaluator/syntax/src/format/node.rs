@@ -123,6 +123,8 @@ pub(crate) enum Node {
         lbrack: Pos,
         elts: Vec<Id>,
         rbrack: Pos,
+        /// Some elements are separated by a line break only (newer CUE syntax).
+        omits_commas: bool,
     },
     Paren {
         lparen: Pos,

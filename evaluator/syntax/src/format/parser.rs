@@ -71,6 +71,8 @@ pub(crate) struct Parser<'a> {
     tok: Tok,
     lit: String,
     depth: usize,
+    /// For each list being parsed: whether a line break separates elements without comma.
+    list_omits_commas: Vec<bool>,
 }
 
 impl<'a> Parser<'a> {
@@ -93,6 +95,7 @@ impl<'a> Parser<'a> {
             tok: Tok::Illegal,
             lit: String::new(),
             depth: 0,
+            list_omits_commas: Vec::new(),
         };
         p.next();
         p
@@ -1108,6 +1111,7 @@ impl<'a> Parser<'a> {
     fn parse_list(&mut self) -> PResult<Id> {
         self.enter()?;
         let lbrack = self.expect(Tok::Lbrack)?;
+        self.list_omits_commas.push(false);
         let mut elts = self.parse_list_elements()?;
         if self.tok == Tok::Ellipsis {
             let pos = self.pos;
@@ -1126,10 +1130,12 @@ impl<'a> Parser<'a> {
         }
         let rbrack = self.expect_closing(Tok::Rbrack, "list literal")?;
         self.leave();
+        let omits_commas = self.list_omits_commas.pop().unwrap_or(false);
         Ok(self.tree.add(Node::List {
             lbrack,
             elts,
             rbrack,
+            omits_commas,
         }))
     }
 
@@ -1189,10 +1195,15 @@ impl<'a> Parser<'a> {
     fn finish_list_element(&mut self, expr: Id) -> PResult<(Id, bool)> {
         if self.tok == Tok::Comma && self.lit != "," {
             self.next();
-            if matches!(self.tok, Tok::Rbrack | Tok::For | Tok::If | Tok::Try) {
+            if self.tok == Tok::Rbrack {
                 return Ok((expr, false));
             }
-            return self.error("missing ',' before newline in list literal");
+            // Elements separated by line breaks only: CUE v0.4 rejects this, newer CUE
+            // (and our grammar) accept it.
+            if let Some(omits) = self.list_omits_commas.last_mut() {
+                *omits = true;
+            }
+            return Ok((expr, true));
         } else if !self.at_comma("list literal", &[Tok::Rbrack, Tok::For, Tok::If, Tok::Try])? {
             return Ok((expr, false));
         }

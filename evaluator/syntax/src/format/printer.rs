@@ -647,9 +647,14 @@ impl<'t> Printer<'t> {
         self.after();
     }
 
-    fn walk_list_elems(&mut self, list: &'t [Id]) {
+    /// Prints list elements, each followed by a comma, or (for a list written without
+    /// commas between lines, newer CUE syntax) separated by commas only on one line.
+    fn walk_list_elems(&mut self, list: &'t [Id], omits_commas: bool) {
         self.before(None);
-        for &x in list {
+        for (i, &x) in list.iter().enumerate() {
+            if i > 0 && omits_commas {
+                self.ws(DECLCOMMA);
+            }
             self.before(Some(x));
             // Comments after the element's start are printed after its comma.
             let mut comments_after: Vec<CgId> = Vec::new();
@@ -686,7 +691,9 @@ impl<'t> Printer<'t> {
                 }
                 _ => self.expr_raw(x, LOWEST_PREC, 1),
             }
-            self.print(&[Arg::Ws(COMMA), Arg::Ws(BLANK)]);
+            if !omits_commas {
+                self.print(&[Arg::Ws(COMMA), Arg::Ws(BLANK)]);
+            }
             if split {
                 self.visit_comments_list(comments_after);
             }
@@ -1243,6 +1250,7 @@ impl<'t> Printer<'t> {
                 lbrack,
                 elts,
                 rbrack,
+                omits_commas,
             } => {
                 let ws = if self.style.no_blank_before_first_clause {
                     NOBLANK | INDENT
@@ -1250,7 +1258,7 @@ impl<'t> Printer<'t> {
                     INDENT
                 };
                 self.print(&[Arg::Pos(*lbrack), Arg::Tok(Tok::Lbrack), Arg::Ws(ws)]);
-                self.walk_list_elems(elts);
+                self.walk_list_elems(elts, *omits_commas);
                 self.print(&[Arg::Ws(TRAILCOMMA), Arg::Ws(NOBLANK)]);
                 self.visit_comments(self.current.pos);
                 self.match_unindent();
