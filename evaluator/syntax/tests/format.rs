@@ -721,7 +721,7 @@ fn format_range_touches_only_the_enclosing_declaration() {
         a:  1
         b: {
         	c: 2
-        	d: 3
+          d: 3
         }
         e:    4
     "#]]

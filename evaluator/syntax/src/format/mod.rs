@@ -288,6 +288,10 @@ fn collect_hints(parse: &Parse) -> (parser::Hints, usize) {
 /// `cue fmt` does. Returns `None` (keep it as written) when it cannot be decoded.
 fn requote_label(text: &str) -> Option<String> {
     let parse = crate::parse(format!("{text}: _\n"));
+    let root = parse.root_node();
+    if root.kind() != "source_file" || root.has_error() {
+        return None;
+    }
     let crate::ast::Decl::Field(field) = parse.root().decls().next()? else {
         return None;
     };
@@ -342,7 +346,23 @@ pub fn format_range(parse: &Parse, range: TextRange) -> Result<Vec<TextEdit>, Fo
     let old: Vec<&str> = text.split_inclusive('\n').collect();
     let new: Vec<&str> = formatted.split_inclusive('\n').collect();
     let mut edits = Vec::new();
-    for hunk in diff_lines(&old, &new) {
+    // A hunk replacing as many lines as it removes is split into single lines, so that
+    // re-aligned neighbours outside the range are left alone.
+    let hunks = diff_lines(&old, &new).into_iter().flat_map(|h| {
+        if h.old.len() == h.new.len() && h.old.len() > 1 {
+            h.old
+                .clone()
+                .zip(h.new.clone())
+                .map(|(o, n)| Hunk {
+                    old: o..o + 1,
+                    new: n..n + 1,
+                })
+                .collect()
+        } else {
+            vec![h]
+        }
+    });
+    for hunk in hunks {
         // A hunk covers old lines [a, b) and replaces them with new lines [c, d).
         let touches = if hunk.old.is_empty() {
             hunk.old.start >= first_line && hunk.old.start <= last_line + 1
