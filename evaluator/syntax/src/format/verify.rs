@@ -182,10 +182,12 @@ fn canonical(tree: &Tree, root: Id) -> String {
                     Tok::Float => super::printer::normalize_float(value),
                     Tok::String => {
                         let v = dedent(value);
-                        match super::requote_label(&v) {
-                            Some(q) if v.starts_with("\"\"\"") || v.starts_with('#') => q,
-                            _ => v,
-                        }
+                        let requoted = if v.starts_with("\"\"\"") || v.starts_with('#') {
+                            super::requote_label(&v)
+                        } else {
+                            None
+                        };
+                        requoted.unwrap_or(v)
                     }
                     _ => value.clone(),
                 };
