@@ -370,7 +370,12 @@ module.exports = grammar({
       $._string_end,
     ),
 
-    interpolation: $ => seq($._interpolation_start, field('expression', $._expression), ')'),
+    // `\(` (or `\#(` in a raw string) is visible as an anonymous node, for highlighting.
+    interpolation: $ => seq(
+      alias($._interpolation_start, '\\('),
+      field('expression', $._expression),
+      ')',
+    ),
 
     // ------------------------------------------------------------------- atoms
 

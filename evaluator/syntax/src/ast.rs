@@ -156,10 +156,23 @@ macro_rules! ast_node {
     };
 }
 
-ast_node!(
-    /// A whole file: preamble (attributes, package, imports) and declarations.
-    SourceFile = "source_file"
-);
+/// A whole file: preamble (attributes, package, imports) and declarations.
+///
+/// When error recovery cannot build a `source_file` at all, tree-sitter makes the root an
+/// `ERROR` node; that root is a `SourceFile` too (its children are whatever could be
+/// parsed), so that [`crate::Parse::root`] works on every input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SourceFile<'t>(SyntaxNode<'t>);
+
+impl<'t> AstNode<'t> for SourceFile<'t> {
+    fn cast(node: SyntaxNode<'t>) -> Option<Self> {
+        (node.kind() == "source_file" || (node.is_error() && node.parent().is_none()))
+            .then_some(SourceFile(node))
+    }
+    fn syntax(&self) -> SyntaxNode<'t> {
+        self.0
+    }
+}
 ast_node!(PackageClause = "package_clause");
 ast_node!(ImportDecl = "import_declaration");
 ast_node!(ImportSpec = "import_spec");

@@ -204,7 +204,7 @@ static const char * const ts_symbol_names[] = {
   [sym__string_start] = "_string_start",
   [sym__string_content] = "_string_content",
   [sym_escape_sequence] = "escape_sequence",
-  [sym__interpolation_start] = "_interpolation_start",
+  [sym__interpolation_start] = "\\(",
   [sym__string_end] = "_string_end",
   [sym_attribute_body] = "attribute_body",
   [sym__error_sentinel] = "_error_sentinel",
@@ -635,8 +635,8 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = true,
   },
   [sym__interpolation_start] = {
-    .visible = false,
-    .named = true,
+    .visible = true,
+    .named = false,
   },
   [sym__string_end] = {
     .visible = false,
