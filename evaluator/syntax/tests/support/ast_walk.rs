@@ -30,7 +30,9 @@ pub fn walk(parse: &Parse) -> WalkStats {
     let index = parse.line_index();
 
     let root = parse.root();
-    stats.checksum += root.package().map_or(0, |p| p.name().map_or(0, |n| n.text().len()));
+    stats.checksum += root
+        .package()
+        .map_or(0, |p| p.name().map_or(0, |n| n.text().len()));
     for spec in root.imports() {
         stats.checksum += spec.name().map_or(0, |n| n.range().len());
         stats.checksum += spec.path().map_or(0, |p| p.range().len());
@@ -102,7 +104,10 @@ fn visit(node: SyntaxNode<'_>, stats: &mut WalkStats) {
             None => {}
         }
         let _ = f.innermost_value();
-        stats.checksum += f.attributes().map(|a| a.name().len() + a.body().len()).sum::<usize>();
+        stats.checksum += f
+            .attributes()
+            .map(|a| a.name().len() + a.body().len())
+            .sum::<usize>();
     }
     if let Some(e) = node.cast::<Embedding>() {
         let _ = e.expr();
@@ -138,7 +143,12 @@ fn visit(node: SyntaxNode<'_>, stats: &mut WalkStats) {
         let _ = (a.name(), a.value());
     }
     if let Some(b) = node.cast::<BinaryExpr>() {
-        let _ = (b.lhs(), b.rhs(), b.op().map(|o| (o.token(), o.precedence())), b.op_node());
+        let _ = (
+            b.lhs(),
+            b.rhs(),
+            b.op().map(|o| (o.token(), o.precedence())),
+            b.op_node(),
+        );
     }
     if let Some(u) = node.cast::<UnaryExpr>() {
         let _ = (u.op().map(|o| o.token()), u.operand());
