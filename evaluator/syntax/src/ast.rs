@@ -99,10 +99,13 @@ impl<'t> SyntaxNode<'t> {
 
     /// All children, named and anonymous, comments included.
     pub fn all_children(&self) -> impl Iterator<Item = SyntaxNode<'t>> + use<'t> {
+        // Through a cursor: `Node::child(i)` walks the siblings from the first one, so an
+        // index loop would be quadratic in the number of children (a list of a million
+        // elements would never finish).
         let src = self.src;
-        let node = self.node;
-        (0..node.child_count())
-            .filter_map(move |i| node.child(i as u32).map(|n| SyntaxNode::new(n, src)))
+        let mut cursor = self.node.walk();
+        let children: Vec<Node<'t>> = self.node.children(&mut cursor).collect();
+        children.into_iter().map(move |n| SyntaxNode::new(n, src))
     }
 
     /// Named children other than comments.
@@ -112,14 +115,22 @@ impl<'t> SyntaxNode<'t> {
     }
 
     /// The field name under which this node hangs in its parent, if any.
+    /// Linear in the number of siblings (and `parent()` in the depth): when walking a
+    /// whole tree, a `TreeCursor`'s `field_name()` is cheaper.
     pub fn field_name(&self) -> Option<&'t str> {
         let parent = self.node.parent()?;
-        for i in 0..parent.child_count() {
-            if parent.child(i as u32) == Some(self.node) {
-                return parent.field_name_for_child(i as u32);
+        let mut cursor = parent.walk();
+        if !cursor.goto_first_child() {
+            return None;
+        }
+        loop {
+            if cursor.node() == self.node {
+                return cursor.field_name();
+            }
+            if !cursor.goto_next_sibling() {
+                return None;
             }
         }
-        None
     }
 
     pub fn cast<N: AstNode<'t>>(self) -> Option<N> {

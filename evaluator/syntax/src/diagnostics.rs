@@ -71,7 +71,14 @@ pub(crate) fn syntax_errors(parse: &Parse) -> Vec<SyntaxError> {
         }
     }
     errors.extend(checker.checks);
-    if errors.is_empty() && parse.tree().root_node().has_error() {
+    if let Some(cut) = parse.truncated_at() {
+        errors.push(SyntaxError {
+            range: cut..cut,
+            message: "too many syntax errors: the rest of the file was not parsed".to_owned(),
+        });
+    }
+    // (U+FFFD stands for invalid UTF-8, which `decode_source` reports.)
+    if errors.is_empty() && parse.tree().root_node().has_error() && !text.contains('\u{FFFD}') {
         // Never leave an error tree without a message.
         if let Some(error) = dropped {
             errors.push(error);
@@ -82,9 +89,31 @@ pub(crate) fn syntax_errors(parse: &Parse) -> Vec<SyntaxError> {
             });
         }
     }
+    // Ranges on character boundaries, whatever produced them.
+    for e in &mut errors {
+        e.range.start = crate::line_index::floor_char_boundary(text, e.range.start);
+        let mut end = e.range.end.clamp(e.range.start, text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        e.range.end = end;
+    }
     errors.sort_by_key(|e| (e.range.start, e.range.end));
     errors.dedup_by(|a, b| a.range.start == b.range.start && a.message == b.message);
     errors.truncate(MAX_ERRORS);
+    if let Some(cut) = parse.truncated_at()
+        && !errors
+            .iter()
+            .any(|e| e.range.start == cut && e.message.starts_with("too many"))
+    {
+        // Past the limit, but the one message that explains why the rest is unchecked.
+        errors.pop();
+        errors.push(SyntaxError {
+            range: cut..cut,
+            message: "too many syntax errors: the rest of the file was not parsed".to_owned(),
+        });
+        errors.sort_by_key(|e| (e.range.start, e.range.end));
+    }
     errors
 }
 

@@ -43,11 +43,18 @@ pub fn walk(parse: &Parse) -> WalkStats {
     loop {
         let node = SyntaxNode::new(cursor.node(), text);
         stats.nodes += 1;
+        stats.checksum += cursor.field_name().map_or(0, str::len);
         visit(node, &mut stats);
         let range = node.range();
-        let lc = index.line_col(text, range.start);
-        stats.checksum = stats.checksum.wrapping_add(lc.line as usize);
-        let _ = index.utf16_col(text, range.end);
+        let line = index.line_of(range.start);
+        stats.checksum = stats.checksum.wrapping_add(line);
+        // Columns count characters from the line start: only on lines of sane length, or
+        // a 5 MB line would make the walk quadratic.
+        if index.line_range(text, line).len() < 4096 {
+            let lc = index.line_col(text, range.start);
+            stats.checksum = stats.checksum.wrapping_add(lc.col as usize);
+            let _ = index.utf16_col(text, range.end);
+        }
 
         if cursor.goto_first_child() {
             continue;
@@ -68,7 +75,9 @@ fn len(n: Option<SyntaxNode<'_>>) -> usize {
 }
 
 fn visit(node: SyntaxNode<'_>, stats: &mut WalkStats) {
-    let _ = node.field_name();
+    // (`SyntaxNode::field_name` and `parent` are not called per node: tree-sitter finds a
+    // parent by descending from the root, so they cost O(depth × siblings); the walk uses
+    // its cursor's field name instead.)
     stats.checksum = stats.checksum.wrapping_add(node.all_children().count());
 
     if let Some(decl) = Decl::cast(node) {
