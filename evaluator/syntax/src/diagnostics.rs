@@ -214,7 +214,7 @@ impl<'a> Checker<'a> {
                         .child_by_field_name("name")
                         .map_or("", |n| self.node_text(n));
                     let eq = (0..alias.child_count())
-                        .filter_map(|i| alias.child(i as u32))
+                        .filter_map(|i| alias.child(i))
                         .find(|c| c.kind() == "=")
                         .map_or(alias.start_byte()..alias.start_byte(), |c| c.byte_range());
                     self.check(
@@ -394,18 +394,17 @@ impl<'a> Checker<'a> {
                 return;
             }
         }
-        if first.kind() == "=" {
-            if let Some(prev) = previous_leaf(node)
-                && prev.kind() == ":"
-                && prev.end_byte() == first.start_byte()
-            {
-                self.push(
-                    range,
-                    prev.start_byte()..first.end_byte(),
-                    "':=' is not CUE: a field is written 'name: value'",
-                );
-                return;
-            }
+        if first.kind() == "="
+            && let Some(prev) = previous_leaf(node)
+            && prev.kind() == ":"
+            && prev.end_byte() == first.start_byte()
+        {
+            self.push(
+                range,
+                prev.start_byte()..first.end_byte(),
+                "':=' is not CUE: a field is written 'name: value'",
+            );
+            return;
         }
 
         // `[string]?: T`
@@ -833,7 +832,7 @@ fn previous_leaf(node: Node<'_>) -> Option<Node<'_>> {
         if let Some(prev) = current.prev_sibling() {
             let mut leaf = prev;
             while leaf.child_count() > 0 && leaf.kind() != "string" {
-                leaf = leaf.child(leaf.child_count() as u32 - 1)?;
+                leaf = leaf.child(leaf.child_count().checked_sub(1)?)?;
             }
             if leaf.kind() == "comment" {
                 current = leaf;
@@ -870,7 +869,7 @@ fn next_leaf(node: Node<'_>) -> Option<Node<'_>> {
 
 fn first_child_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
     (0..node.child_count())
-        .filter_map(|i| node.child(i as u32))
+        .filter_map(|i| node.child(i))
         .find(|c| c.kind() == kind && !c.is_missing())
 }
 
@@ -1299,9 +1298,8 @@ impl<'a> Lexer<'a> {
             );
             self.error(at..at + 1, start..at + 1, message);
         }
-        match self.stack.pop() {
-            Some(Open::Interpolation(string, _)) => self.string_body(string),
-            _ => {}
+        if let Some(Open::Interpolation(string, _)) = self.stack.pop() {
+            self.string_body(string);
         }
     }
 

@@ -114,11 +114,13 @@ fn run_parser(text: &str, old: Option<&Tree>) -> (Tree, Option<usize>) {
     })
 }
 
-fn parse_bytes(
+type ProgressCallback<'a> = dyn FnMut(&ParseState) -> ControlFlow<()> + 'a;
+
+fn parse_bytes<'a>(
     parser: &mut Parser,
     bytes: &[u8],
     old: Option<&Tree>,
-    progress: Option<&mut dyn FnMut(&ParseState) -> ControlFlow<()>>,
+    progress: Option<&'a mut ProgressCallback<'a>>,
 ) -> Option<Tree> {
     let mut options = ParseOptions::new();
     options.progress_callback = progress;

@@ -285,7 +285,7 @@ fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
 
 #[test]
 fn random_bytes_file() {
-    for seed in 1..=3 {
+    for seed in 1..=3u64 {
         let bytes = random_bytes(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15), 64 << 10);
         let errors = run(&format!("64 KB random bytes #{seed}"), &bytes);
         assert!(!errors.is_empty());
@@ -293,7 +293,7 @@ fn random_bytes_file() {
     }
     // Random bytes drawn from CUE's own alphabet reach deeper into the parser.
     let alphabet = b"ab_#$ :,{}[]()\"'\\\n\t.|&*!=<>~?@0123456789+-/";
-    for seed in 1..=3 {
+    for seed in 1..=3u64 {
         let bytes: Vec<u8> = random_bytes(seed.wrapping_mul(0xD1B5_4A32_D192_ED03), 64 << 10)
             .into_iter()
             .map(|b| alphabet[b as usize % alphabet.len()])
