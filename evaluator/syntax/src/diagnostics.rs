@@ -436,6 +436,25 @@ impl<'a> Checker<'a> {
         // at the label, or the label was taken as an embedding and the error is its value,
         // or the error is the label and the value follows it.
         if in_declaration_context(node) {
+            // `name? string` / `name! string`
+            if leaves.len() >= 3
+                && is_label_token(first, self.text)
+                && matches!(leaves[1].kind(), "?" | "!")
+                && leaves[1].start_byte() == first.end_byte()
+                && is_value_start(leaves[2], self.text)
+                && self.same_line(first.end_byte(), leaves[2].start_byte())
+            {
+                let at = leaves[1].end_byte();
+                self.push(
+                    range,
+                    at..at,
+                    format!(
+                        "expected ':' after label {}",
+                        quoted_label(&self.text[first.start_byte()..at])
+                    ),
+                );
+                return;
+            }
             if leaves.len() >= 2
                 && is_label_token(first, self.text)
                 && is_value_start(leaves[1], self.text)
@@ -445,6 +464,25 @@ impl<'a> Checker<'a> {
                     range,
                     first.end_byte()..first.end_byte(),
                     format!("expected ':' after label {}", quoted_label(first_text)),
+                );
+                return;
+            }
+            if let Some(prev) = previous_leaf(node)
+                && prev.kind() == "?"
+                && let Some(postfix) = prev.parent()
+                && postfix.kind() == "postfix_expression"
+                && postfix.parent().is_some_and(|p| p.kind() == "embedding")
+                && is_value_start(first, self.text)
+                && self.same_line(prev.end_byte(), node.start_byte())
+            {
+                // `probe? #Probe`: the label was read as an optional reference.
+                self.push(
+                    range,
+                    prev.end_byte()..prev.end_byte(),
+                    format!(
+                        "expected ':' after label {}",
+                        quoted_label(self.node_text(postfix))
+                    ),
                 );
                 return;
             }
@@ -1128,6 +1166,16 @@ impl<'a> Lexer<'a> {
         match b {
             b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
             b'/' if self.peek(1) == b'/' => self.skip_line(),
+            b'/' if self.peek(1) != b'*' && self.at_line_start(start) => {
+                // No line can start with `/` (the newline before it ended the expression):
+                // a comment that lost a slash.
+                self.skip_line();
+                self.error(
+                    start..start + 1,
+                    start..self.pos,
+                    "a line cannot start with '/': comments start with '//'",
+                );
+            }
             b'/' if self.peek(1) == b'*' => {
                 let end = self.text[start + 2..]
                     .find("*/")
@@ -1221,6 +1269,15 @@ impl<'a> Lexer<'a> {
             c => format!("illegal character '{c}'"),
         };
         self.error(range.clone(), range, message);
+    }
+
+    /// Whether only blanks precede `offset` on its line.
+    fn at_line_start(&self, offset: usize) -> bool {
+        self.bytes[..offset]
+            .iter()
+            .rev()
+            .take_while(|b| **b != b'\n')
+            .all(|b| *b == b' ' || *b == b'\t' || *b == b'\r')
     }
 
     fn skip_line(&mut self) {
@@ -2117,6 +2174,26 @@ spec: {{ .Values.spec }}
             "# comment\na: 1\n",
             expect![[r#"
                 1:1: '#' does not start a comment in CUE: use '//'
+            "#]],
+        );
+    }
+
+    #[test]
+    fn comment_missing_a_slash() {
+        check(
+            "a: {\n\t/ +usage=the image's name\n\timage: string\n}\n",
+            expect![[r#"
+                2:2: a line cannot start with '/': comments start with '//'
+            "#]],
+        );
+    }
+
+    #[test]
+    fn optional_label_without_colon() {
+        check(
+            "a: {\n\tprobe? #Probe\n}\n",
+            expect![[r#"
+                2:8: expected ':' after label "probe?"
             "#]],
         );
     }
