@@ -996,6 +996,9 @@ fn describe_token(node: Node<'_>, text: &str) -> String {
         }
         "integer" | "float" => format!("number {t}"),
         "string" => "string".to_owned(),
+        _ if node.is_error() && t.trim_start_matches('#').starts_with(['"', '\'']) => {
+            "string".to_owned()
+        }
         _ if node.is_error() => format!("'{}'", t.chars().next().unwrap_or(' ')),
         _ if t.is_empty() => "end of file".to_owned(),
         _ if !node.is_named() && t.chars().all(|c| c.is_ascii_lowercase()) => {
@@ -1070,6 +1073,9 @@ enum Open {
     Bracket(u8, usize),
     /// `\(` of an interpolation at an offset, inside the string `StringState`.
     Interpolation(StringState, usize),
+    /// An opening bracket in the rest of a line that an unterminated string swallowed: the
+    /// author meant it as code, so the closer that comes later is not reported.
+    Swallowed(u8),
 }
 
 struct Lexer<'a> {
@@ -1302,11 +1308,11 @@ impl<'a> Lexer<'a> {
         let mut found = None;
         for (i, open) in self.stack.iter().enumerate().rev() {
             match *open {
-                Open::Bracket(o, _) if o == want => {
+                Open::Bracket(o, _) | Open::Swallowed(o) if o == want => {
                     found = Some(i);
                     break;
                 }
-                Open::Bracket(..) => {}
+                Open::Bracket(..) | Open::Swallowed(_) => {}
                 Open::Interpolation(..) => {
                     if b == b')' {
                         found = Some(i);
@@ -1318,6 +1324,11 @@ impl<'a> Lexer<'a> {
         let Some(i) = found else {
             self.report.brackets_ok = false;
             // Most likely a typo for the closer of the innermost open bracket.
+            if let Some(Open::Swallowed(_)) = self.stack.last() {
+                self.stack.pop();
+                self.report.explained.push(at..at + 1);
+                return;
+            }
             if let Some(Open::Bracket(o, start)) = self.stack.last().copied() {
                 self.stack.pop();
                 let message = format!(
@@ -1340,10 +1351,14 @@ impl<'a> Lexer<'a> {
             );
             return;
         };
+        if let Open::Swallowed(_) = self.stack[i] {
+            // The tree sees a closer without its opener: that is explained already.
+            self.report.explained.push(at..at + 1);
+        }
         // Openers above the match are never closed.
         while self.stack.len() > i + 1 {
             let Some(Open::Bracket(o, start)) = self.stack.pop() else {
-                break;
+                continue;
             };
             self.report.brackets_ok = false;
             let message = format!(
@@ -1393,6 +1408,7 @@ impl<'a> Lexer<'a> {
 
     /// Scans a string body from `self.pos` up to its end or an interpolation.
     fn string_body(&mut self, s: StringState) {
+        let segment_start = self.pos;
         loop {
             if self.at_end() {
                 let end = self.text.len();
@@ -1404,6 +1420,7 @@ impl<'a> Lexer<'a> {
             if b == b'\n' && !s.multiline {
                 let open = s.start..s.start + s.open_len();
                 self.error(open, s.start..self.pos, s.not_terminated());
+                self.swallowed(segment_start, s.start);
                 return;
             }
             if b == s.quote {
@@ -1446,6 +1463,31 @@ impl<'a> Lexer<'a> {
             if c == '\0' {
                 let at = self.pos - 1;
                 self.error(at..at + 1, at..at + 1, "illegal character NUL");
+            }
+        }
+    }
+
+    /// The rest of a line eaten by an unterminated string was meant as code: its brackets
+    /// close brackets opened earlier on the line, or open ones that later lines close.
+    /// Either way they are not reported again.
+    fn swallowed(&mut self, from: usize, string_start: usize) {
+        let line_start = self.bytes[..string_start]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        for i in from..self.pos {
+            match self.bytes[i] {
+                b @ (b'{' | b'[' | b'(') => self.stack.push(Open::Swallowed(b)),
+                b @ (b'}' | b']' | b')') => match self.stack.last().copied() {
+                    Some(Open::Swallowed(o)) if o == opener_of(b) => {
+                        self.stack.pop();
+                    }
+                    Some(Open::Bracket(o, start)) if o == opener_of(b) && start >= line_start => {
+                        self.stack.pop();
+                    }
+                    _ => {}
+                },
+                _ => {}
             }
         }
     }
@@ -1687,6 +1729,7 @@ impl<'a> Lexer<'a> {
                     );
                     self.error(at..at, start..self.text.len(), message);
                 }
+                Open::Swallowed(_) => {}
                 Open::Interpolation(s, start) => {
                     self.report.unclosed_from =
                         Some(self.report.unclosed_from.map_or(start, |u| u.min(start)));
@@ -1952,6 +1995,16 @@ b: 1
                 1:4: string literal not terminated
             "#]],
         );
+    }
+
+    #[test]
+    fn unterminated_string_does_not_cascade_into_brackets() {
+        check("a: [{x: \"abc}]\nb: 1\n", expect![[r#"
+            1:9: string literal not terminated
+        "#]]);
+        check("a: \"x [{\n\tb: 1\n}]\n", expect![[r#"
+            1:4: string literal not terminated
+        "#]]);
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //!
 //! The inputs in `tests/fuzz-regressions/` are what the fuzzer (`fuzz/`) found; each one
 //! is run the same way.
+//!
+//! Debug builds (plain `cargo test`) run the biggest inputs at a quarter of their size to
+//! keep the suite quick; `--release` (or `XDEF_HOSTILE_FULL=1`) runs them at full size:
+//! `cargo test -p xdef-syntax --release --test hostile -- --nocapture`.
 
 mod support;
 
@@ -55,6 +59,15 @@ fn run(name: &str, bytes: &[u8]) -> Vec<SyntaxError> {
     errors
 }
 
+/// `n` in release builds, `n / 4` in debug builds (unless `XDEF_HOSTILE_FULL` is set).
+fn size(n: usize) -> usize {
+    if cfg!(debug_assertions) && std::env::var_os("XDEF_HOSTILE_FULL").is_none() {
+        n / 4
+    } else {
+        n
+    }
+}
+
 fn messages(errors: &[SyntaxError]) -> Vec<&str> {
     errors.iter().map(|e| e.message.as_str()).collect()
 }
@@ -96,9 +109,9 @@ template: {
 
 #[test]
 fn ten_megabyte_file() {
-    let mut text = String::with_capacity(10 << 20);
+    let mut text = String::with_capacity(size(10 << 20));
     let mut i = 0;
-    while text.len() < 10 << 20 {
+    while text.len() < size(10 << 20) {
         text.push_str(&format!("d{i}: {{\n"));
         text.push_str(DEFINITION);
         text.push_str("}\n");
@@ -248,7 +261,7 @@ fn ten_thousand_nested_interpolations() {
 #[test]
 fn five_megabyte_line() {
     let mut text = String::from("a: [");
-    while text.len() < 5 << 20 {
+    while text.len() < size(5 << 20) {
         text.push_str("1, \"x\", {b: 2}, ");
     }
     text.push_str("]\n");
@@ -257,13 +270,13 @@ fn five_megabyte_line() {
         Vec::<&str>::new()
     );
 
-    let string = format!("a: \"{}\"\n", "x".repeat(5 << 20));
+    let string = format!("a: \"{}\"\n", "x".repeat(size(5 << 20)));
     assert_eq!(
         messages(&run("5 MB string", string.as_bytes())),
         Vec::<&str>::new()
     );
 
-    let unterminated = format!("a: \"{}\n", "x".repeat(5 << 20));
+    let unterminated = format!("a: \"{}\n", "x".repeat(size(5 << 20)));
     assert_eq!(
         messages(&run("5 MB unterminated string", unterminated.as_bytes())),
         ["string literal not terminated"]
@@ -285,7 +298,7 @@ fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
 
 #[test]
 fn random_bytes_file() {
-    for seed in 1..=3u64 {
+    for seed in 1..=(size(12) / 4).max(1) as u64 {
         let bytes = random_bytes(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15), 64 << 10);
         let errors = run(&format!("64 KB random bytes #{seed}"), &bytes);
         assert!(!errors.is_empty());
@@ -293,7 +306,7 @@ fn random_bytes_file() {
     }
     // Random bytes drawn from CUE's own alphabet reach deeper into the parser.
     let alphabet = b"ab_#$ :,{}[]()\"'\\\n\t.|&*!=<>~?@0123456789+-/";
-    for seed in 1..=3u64 {
+    for seed in 1..=(size(12) / 4).max(1) as u64 {
         let bytes: Vec<u8> = random_bytes(seed.wrapping_mul(0xD1B5_4A32_D192_ED03), 64 << 10)
             .into_iter()
             .map(|b| alphabet[b as usize % alphabet.len()])
