@@ -66,4 +66,4 @@ pub fn display_path(path: &Path) -> String {
         .to_string()
 }
 
-pub use files::{collect_cue_files, read_source};
+pub use files::{SourceFile, collect_cue_files, read_source};
