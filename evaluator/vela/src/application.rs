@@ -424,8 +424,9 @@ pub fn read_app_files(sources: &Sources, files: &[FileId]) -> Result<AppFiles, V
             if matches!(doc.data, Data::Null) {
                 continue;
             }
-            // Kubernetes reads YAML 1.1: `yes`, `on`, `off` are booleans.
+            // Kubernetes reads YAML 1.1 (`yes`, `on`, `off` are booleans) into JSON.
             doc.apply_yaml11_bools(&[]);
+            go_json_numbers(&mut doc.data);
             let mut r = Reader {
                 doc: &doc,
                 file,
@@ -506,6 +507,37 @@ pub fn read_app_files(sources: &Sources, files: &[FileId]) -> Result<AppFiles, V
             }),
             "no application provided (a document with apiVersion: core.oam.dev/v1beta1, kind: Application)",
         )]),
+    }
+}
+
+/// Numbers as they come out of Kubernetes' YAML-to-JSON conversion: a float is a Go
+/// `float64`, and one without a fraction is written (and so read by CUE) as an integer —
+/// `replicas: 2.0` is `2` to the template, as it is in KubeVela.
+fn go_json_numbers(data: &mut Data) {
+    let mut stack = vec![data];
+    while let Some(d) = stack.pop() {
+        match d {
+            Data::Num(n) if !n.is_int() => {
+                let f = n.to_f64();
+                if !f.is_finite() {
+                    continue;
+                }
+                let go = if f.fract() == 0.0 && f.abs() < 1e21 {
+                    format!("{f:.0}")
+                        .parse::<num_bigint::BigInt>()
+                        .ok()
+                        .map(xdef_cue::number::Num::from_bigint)
+                } else {
+                    xdef_cue::number::Num::float_from_f64(f)
+                };
+                if let Some(go) = go {
+                    *n = go;
+                }
+            }
+            Data::List(items) => stack.extend(items.iter_mut()),
+            Data::Struct(fields) => stack.extend(fields.iter_mut().map(|(_, v)| v)),
+            _ => {}
+        }
     }
 }
 
@@ -1015,8 +1047,8 @@ impl Registry {
             };
             problems.extend(local);
             // The template's text starts on the line after `template: |`.
-            let value_at = doc.value_pos(&template_path);
-            let (first_line, indent) = block_scalar_start(text, value_at);
+            let (first_line, indent) =
+                block_scalar_start(text, doc.pos(&template_path), doc.value_pos(&template_path));
             let parse = xdef_syntax::parse(template);
             let def = crd_definition_file(&parse, &name, kind);
             let definition = Definition {
@@ -1033,13 +1065,16 @@ impl Registry {
             };
             if definition.unsupported.is_none() {
                 for e in definition.parse.errors() {
-                    problems.push(Problem::new(
+                    let p = Problem::new(
                         Some(definition.position(e.range.start)),
                         format!(
                             "in the template of {what} {:?}: {}",
                             definition.name, e.message
                         ),
-                    ));
+                    );
+                    if !problems.contains(&p) {
+                        problems.push(p);
+                    }
                 }
             }
             self.defs.push(definition);
@@ -1088,22 +1123,38 @@ impl Registry {
 }
 
 /// The line after a block scalar's indicator (`|`), and its content's indentation.
-fn block_scalar_start(text: &str, indicator: LineCol) -> (u32, u32) {
+fn block_scalar_start(text: &str, key: LineCol, value: LineCol) -> (u32, u32) {
     let lines: Vec<&str> = text.lines().collect();
-    let first = indicator.line as usize + 1;
-    let rest_of_line = lines
-        .get(indicator.line as usize)
-        .map(|l| l.chars().skip(indicator.col as usize).collect::<String>())
+    let after_key: String = lines
+        .get(key.line as usize)
+        .map(|l| l.chars().skip(key.col as usize).collect())
         .unwrap_or_default();
-    if !rest_of_line.trim_start().starts_with(['|', '>']) {
+    let header = after_key
+        .split_once(':')
+        .map_or("", |(_, rest)| rest)
+        .trim_start();
+    if !header.starts_with(['|', '>']) {
         // A quoted or plain scalar: positions are approximate.
-        return (indicator.line, indicator.col + 1);
+        return (value.line, value.col + 1);
     }
-    let indent = lines
-        .iter()
-        .skip(first)
-        .find(|l| !l.trim().is_empty())
-        .map_or(0, |l| l.chars().take_while(|c| *c == ' ').count());
+    let first = key.line as usize + 1;
+    let explicit = header[1..]
+        .chars()
+        .find(|c| c.is_ascii_digit())
+        .and_then(|c| c.to_digit(10));
+    let indent = match explicit {
+        Some(n) => {
+            let parent = lines
+                .get(key.line as usize)
+                .map_or(0, |l| l.chars().take_while(|c| *c == ' ').count());
+            parent + n as usize
+        }
+        None => lines
+            .iter()
+            .skip(first)
+            .find(|l| !l.trim().is_empty())
+            .map_or(0, |l| l.chars().take_while(|c| *c == ' ').count()),
+    };
     (first as u32, indent as u32)
 }
 
@@ -2055,14 +2106,17 @@ fn app_context(app: &Application, components: &[Component]) -> Data {
 }
 
 fn render_problem(at: Option<Position>, what: &str, def: &Definition, e: &RenderError) -> Problem {
+    let mut notes: Vec<(Option<Position>, String)> = Vec::new();
+    for d in &e.diagnostics {
+        let note = (Some(def.position(d.range.start)), d.message.clone());
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
     Problem {
         at,
         message: format!("{what}: {}", e.message),
-        notes: e
-            .diagnostics
-            .iter()
-            .map(|d| (Some(def.position(d.range.start)), d.message.clone()))
-            .collect(),
+        notes,
     }
 }
 
@@ -2319,6 +2373,12 @@ fn check_applies_to(
     if applies.iter().any(|a| names.iter().any(|n| n == a)) {
         return;
     }
+    let mut seen = Vec::new();
+    names.retain(|n| {
+        let new = !seen.contains(n);
+        seen.push(n.clone());
+        new
+    });
     warnings.push(Problem::new(
         t.type_at,
         format!(
@@ -2690,4 +2750,738 @@ pub fn format_json(d: &DryRun) -> String {
     let mut out = xdef_cue::encode::to_json(&Data::List(sections), Some("  "));
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::{Expect, expect};
+
+    const WORKER: &str = r#"worker: {
+	type: "component"
+	alias: "deployment"
+	attributes: workload: definition: {apiVersion: "apps/v1", kind: "Deployment"}
+}
+template: {
+	output: {
+		apiVersion: "apps/v1"
+		kind:       "Deployment"
+		spec: {
+			replicas: parameter.replicas
+			template: spec: containers: [{
+				name:  context.name
+				image: parameter.image
+				if parameter.env != _|_ {
+					env: [for k, v in parameter.env {name: k, value: v}]
+				}
+			}]
+		}
+	}
+	outputs: service: {
+		apiVersion: "v1"
+		kind:       "Service"
+		metadata: name: "\(context.name)-svc"
+		spec: ports: [{port: parameter.port}]
+	}
+	parameter: {
+		image:    string
+		replicas: *1 | int
+		port:     *8080 | int
+		env?: [string]: string
+	}
+}
+"#;
+
+    const SIDECAR: &str = r#"sidecar: {
+	type: "trait"
+	attributes: appliesToWorkloads: ["deployments.apps"]
+}
+template: {
+	patch: spec: template: spec: {
+		// +patchKey=name
+		containers: [{name: parameter.name, image: parameter.image}]
+	}
+	parameter: {
+		name:  string
+		image: string
+	}
+}
+"#;
+
+    const CRONJOB_ONLY: &str = r#"nightly: {
+	type: "trait"
+	attributes: appliesToWorkloads: ["cronjobs.batch"]
+}
+template: {
+	outputs: marker: {
+		apiVersion: "v1"
+		kind:       "ConfigMap"
+		data: owner: context.componentType
+	}
+	parameter: {}
+}
+"#;
+
+    const CRDS: &str = r#"apiVersion: core.oam.dev/v1beta1
+kind: TraitDefinition
+metadata:
+  name: labels
+spec:
+  schematic:
+    cue:
+      template: |
+        // +patchStrategy=jsonMergePatch
+        patch: metadata: labels: parameter
+        parameter: [string]: string
+---
+apiVersion: core.oam.dev/v1beta1
+kind: PolicyDefinition
+metadata:
+  name: inventory
+spec:
+  schematic:
+    cue:
+      template: |
+        output: {
+        	apiVersion: "v1"
+        	kind:       "ConfigMap"
+        	data: {
+        		for name, a in context.artifacts {
+        			(name): "\(a.workload.kind)/\(a.workload.metadata.name)"
+        		}
+        		owner: parameter.owner
+        	}
+        }
+        parameter: owner: string
+---
+apiVersion: core.oam.dev/v1beta1
+kind: PolicyDefinition
+metadata:
+  name: app-wide
+spec:
+  scope: Application
+  schematic:
+    cue:
+      template: |
+        output: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ignored
+"#;
+
+    fn defs() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("defs/worker.cue", WORKER),
+            ("defs/sidecar.cue", SIDECAR),
+            ("defs/nightly.cue", CRONJOB_ONLY),
+            ("defs/crds.yaml", CRDS),
+            // Not a definition: skipped.
+            ("defs/worker_test.cue", "tests: {}\n"),
+        ]
+    }
+
+    /// Runs a dry run and shows what the command would print: warnings, then the output
+    /// (or the errors).
+    fn run_with(files: &[(&str, &str)], defs: &[(&str, &str)], options: &DryRunOptions) -> String {
+        let mut sources = Sources::new();
+        let app_ids: Vec<FileId> = files.iter().map(|(n, t)| sources.add(*n, *t)).collect();
+        let def_ids: Vec<FileId> = defs.iter().map(|(n, t)| sources.add(*n, *t)).collect();
+        let (mut registry, problems) = Registry::load(&sources, &def_ids);
+        registry.describe = "defs".into();
+        let render_all = |ps: &[Problem], prefix: &str| -> String {
+            ps.iter()
+                .map(|p| format!("{prefix}{}\n", sources.render(p)))
+                .collect()
+        };
+        if !problems.is_empty() {
+            return render_all(&problems, "error: ");
+        }
+        let files = match read_app_files(&sources, &app_ids) {
+            Ok(f) => f,
+            Err(ps) => return render_all(&ps, "error: "),
+        };
+        match dry_run(&files, &registry, options) {
+            Ok(d) => format!(
+                "{}{}",
+                render_all(&d.warnings, "warning: "),
+                format_vela(&d)
+            ),
+            Err(ps) => render_all(&ps, "error: "),
+        }
+    }
+
+    fn run(app: &str) -> String {
+        run_with(&[("app.yaml", app)], &defs(), &DryRunOptions::default())
+    }
+
+    fn check(app: &str, expect: Expect) {
+        expect.assert_eq(&run(app));
+    }
+
+    const APP: &str = "apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: shop
+spec:
+  components:
+    - name: web
+      type: worker
+      properties:
+        image: nginx:1.25
+      traits:
+        - type: sidecar
+          properties:
+            name: log
+            image: busybox
+";
+
+    #[test]
+    fn component_with_trait_in_vela_layout() {
+        check(
+            APP,
+            expect![[r#"
+                ---
+                # Application(shop) -- Component(web)
+                ---
+
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  annotations: {}
+                  labels:
+                    app.oam.dev/appRevision: ""
+                    app.oam.dev/component: web
+                    app.oam.dev/name: shop
+                    app.oam.dev/namespace: default
+                    app.oam.dev/resourceType: WORKLOAD
+                    workload.oam.dev/type: worker
+                  name: web
+                  namespace: default
+                spec:
+                  replicas: 1
+                  template:
+                    spec:
+                      containers:
+                      - image: nginx:1.25
+                        name: web
+                      - image: busybox
+                        name: log
+
+                ---
+                ## From the auxiliary workload
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  annotations: {}
+                  labels:
+                    app.oam.dev/appRevision: ""
+                    app.oam.dev/component: web
+                    app.oam.dev/name: shop
+                    app.oam.dev/namespace: default
+                    app.oam.dev/resourceType: TRAIT
+                    trait.oam.dev/resource: service
+                    trait.oam.dev/type: AuxiliaryWorkload
+                  name: web-svc
+                  namespace: default
+                spec:
+                  ports:
+                  - port: 8080
+
+                ---
+
+
+            "#]],
+        );
+    }
+
+    #[test]
+    fn output_is_a_valid_yaml_stream_of_the_objects() {
+        let out = run(APP);
+        let docs = xdef_cue::encode::yaml_stream_to_data(&out).unwrap();
+        let objects: Vec<&Data> = docs.iter().filter(|d| !matches!(d, Data::Null)).collect();
+        assert_eq!(objects.len(), 2);
+        assert_eq!(
+            objects[1].get("kind").and_then(Data::as_str),
+            Some("Service")
+        );
+    }
+
+    #[test]
+    fn namespace_labels_annotations_and_context() {
+        let app = "apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: shop
+  namespace: team-a
+  labels: {tier: gold}
+  annotations:
+    owner: me
+    filter.oam.dev/label-keys: tier
+    app.oam.dev/publishVersion: v7
+spec:
+  components:
+    - name: web
+      type: worker
+      properties:
+        image: nginx
+        replicas: 2.0
+        env: {LEVEL: 'on'}
+";
+        let out = run(app);
+        // `-n` wins over metadata.namespace.
+        let out_n = run_with(
+            &[("app.yaml", app)],
+            &defs(),
+            &DryRunOptions {
+                namespace: Some("other".into()),
+                merge: false,
+            },
+        );
+        assert!(out.contains("  namespace: team-a\n"), "{out}");
+        assert!(out.contains("    app.oam.dev/namespace: team-a\n"));
+        assert!(out_n.contains("  namespace: other\n"), "{out_n}");
+        // Application annotations are copied, KubeVela's filter keys are not; the label
+        // filter removes the Application's `tier` label.
+        assert!(
+            out.contains("  annotations:\n    app.oam.dev/publishVersion: v7\n    owner: me\n"),
+            "{out}"
+        );
+        assert!(!out.contains("tier: gold"));
+        assert!(!out.contains("filter.oam.dev"));
+        // 2.0 is the integer 2, as Kubernetes' JSON makes it.
+        assert!(out.contains("  replicas: 2\n"), "{out}");
+        // A quoted 'on' stays a string; an unquoted `yes` is YAML 1.1's true, which the
+        // `string` parameter rejects.
+        assert!(out.contains("value: \"on\""), "{out}");
+        let out = run(&app.replace("{LEVEL: 'on'}", "{LEVEL: yes}"));
+        assert!(
+            out.starts_with(
+                "error: app.yaml:13:7: component \"web\": validation failed for workload web:"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("conflicting values true and string"), "{out}");
+    }
+
+    #[test]
+    fn numbers_and_yaml11_booleans_as_kubernetes_reads_them() {
+        let app = APP.replace(
+            "        image: nginx:1.25\n",
+            "        image: nginx:1.25\n        replicas: 3.0\n        env: {A: 'on', B: \"off\"}\n",
+        );
+        let out = run(&app);
+        assert!(out.contains("  replicas: 3\n"), "{out}");
+        assert!(
+            out.contains("- name: A\n          value: \"on\"\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        // Unknown component type, with a suggestion.
+        check(
+            &APP.replace("type: worker", "type: workr"),
+            expect![[r#"
+                error: app.yaml:8:13: component "web": type "workr" not found in defs (did you mean "worker"?)
+            "#]],
+        );
+        // The alias is not a name.
+        check(
+            &APP.replace("type: worker", "type: deployment"),
+            expect![[r#"
+                error: app.yaml:8:13: component "web": type "deployment" not found in defs ("deployment" is the alias of "worker"; KubeVela looks definitions up by name)
+            "#]],
+        );
+        // A trait used as a component.
+        check(
+            &APP.replace("type: worker", "type: labels"),
+            expect![[r#"
+                error: app.yaml:8:13: component "web": type "labels" not found in defs ("labels" is a trait definition, not a component definition)
+            "#]],
+        );
+        // Unknown trait type and unknown field, all reported.
+        check(
+            &APP.replace("type: sidecar", "type: sidecra")
+                .replace("      traits:", "      trait: []\n      traits:"),
+            expect![[r#"
+                error: app.yaml:11:7: component "web": unknown field "trait" (did you mean "traits"?)
+            "#]],
+        );
+        check(
+            &APP.replace("type: sidecar", "type: sidecra"),
+            expect![[r#"
+                error: app.yaml:12:17: component "web": trait type "sidecra" not found in defs (did you mean "sidecar"?)
+            "#]],
+        );
+        // Bad YAML.
+        check(
+            &APP.replace("image: busybox", "image: [busybox"),
+            expect![[r#"
+                error: app.yaml:16:1: invalid YAML: while parsing a flow sequence, expected ',' or ']'
+            "#]],
+        );
+        // Not an Application.
+        check(
+            "apiVersion: v1\nkind: ConfigMap\n",
+            expect![[r#"
+                error: app.yaml:2:7: ConfigMap (v1) is not an application, policy or workflow
+            "#]],
+        );
+        check(
+            "apiVersion: core.oam.dev/v1alpha2\nkind: Application\n",
+            expect![[r#"
+                error: app.yaml:1:13: Application must have apiVersion core.oam.dev/v1beta1, not core.oam.dev/v1alpha2
+            "#]],
+        );
+        // Properties of the wrong shape.
+        check(
+            &APP.replace(
+                "      properties:\n        image: nginx:1.25\n",
+                "      properties: [nginx]\n",
+            ),
+            expect![[r#"
+                error: app.yaml:9:19: component "web": `properties` must be an object, not list
+            "#]],
+        );
+    }
+
+    #[test]
+    fn render_errors_point_at_the_component_and_the_definition() {
+        let out = run(&APP.replace("        image: nginx:1.25\n", ""));
+        assert!(
+            out.starts_with(
+                "error: app.yaml:7:7: component \"web\": validation failed for workload web:\n"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("image: incomplete value string"), "{out}");
+        assert!(out.contains("\n  at defs/worker.cue:"), "{out}");
+        let out = run(&APP.replace("name: log", "name: 12"));
+        assert!(
+            out.starts_with(
+                "error: app.yaml:12:11: component \"web\" trait \"sidecar\": validation failed for trait sidecar:\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("Parameter errors:\n  parameter.name: conflicting values string and 12"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn trait_not_applicable_is_a_warning() {
+        let app = APP.replace(
+            "        - type: sidecar\n          properties:\n            name: log\n            image: busybox\n",
+            "        - type: nightly\n",
+        );
+        let out = run(&app);
+        let first = out.lines().next().unwrap_or_default();
+        assert_eq!(
+            first,
+            "warning: app.yaml:12:17: component \"web\": trait \"nightly\" applies to [\"cronjobs.batch\"], not to this component (worker, deployments.apps); KubeVela renders it anyway"
+        );
+        assert!(out.contains("## From the trait nightly\n"), "{out}");
+        assert!(out.contains("data:\n  owner: worker\n"), "{out}");
+        // Its name is generated (component, trait type, hash), as KubeVela does.
+        assert!(out.contains("  name: web-nightly-"), "{out}");
+    }
+
+    const OVERRIDE_APP: &str = "apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: shop
+spec:
+  components:
+    - name: web
+      type: worker
+      properties:
+        image: nginx:1.25
+        env: {A: a, B: b}
+      traits:
+        - type: sidecar
+          properties: {name: log, image: busybox}
+    - name: api
+      type: worker
+      properties:
+        image: api:1
+  policies:
+    - name: prod
+      type: override
+      properties:
+        components:
+          - name: web
+            properties:
+              replicas: 3
+              env: {B: bb, C: c}
+            traits:
+              - type: sidecar
+                disable: true
+              - type: labels
+                properties: {stage: prod}
+          - type: worker
+            properties:
+              image: registry.local/app:2
+          - name: extra
+            type: worker
+            properties: {image: extra:1}
+";
+
+    #[test]
+    fn override_policy_without_workflow_makes_a_deploy_step() {
+        let out = run(OVERRIDE_APP);
+        assert!(
+            out.contains("# Application(shop only with override policies) -- Component(web)"),
+            "{out}"
+        );
+        assert!(out.contains("# Application(shop only with override policies) -- Component(api)"));
+        assert!(
+            out.contains("# Application(shop only with override policies) -- Component(extra)")
+        );
+        // Properties merged key by key (env), replaced (replicas, image); the sidecar is
+        // disabled, the labels trait added.
+        assert!(out.contains("  replicas: 3\n"), "{out}");
+        assert!(out.contains("- name: A\n          value: a\n        - name: B\n          value: bb\n        - name: C\n          value: c\n"), "{out}");
+        assert!(!out.contains("name: log"));
+        assert!(out.contains("    stage: prod\n"));
+        // The type-only patch applies to the components there at that point (not `extra`).
+        assert_eq!(
+            out.matches("image: registry.local/app:2").count(),
+            2,
+            "{out}"
+        );
+        assert!(out.contains("image: extra:1"));
+    }
+
+    #[test]
+    fn override_selector_and_topologies() {
+        let app = format!(
+            "{OVERRIDE_APP}        selector: [api]\n    - name: eu\n      type: topology\n      properties: {{clusters: [eu-1], namespace: prod}}\n    - name: us\n      type: topology\n      properties: {{clusters: [us-1]}}\n"
+        );
+        let out = run(&app);
+        let headers: Vec<&str> = out.lines().filter(|l| l.starts_with("# ")).collect();
+        assert_eq!(
+            headers,
+            [
+                "# Application(shop with topology eu) -- Component(api)",
+                "# Application(shop with topology us) -- Component(api)",
+            ]
+        );
+        // Topology namespaces do not change the dry run (as in vela dry-run).
+        assert!(!out.contains("namespace: prod"));
+    }
+
+    #[test]
+    fn workflow_steps_and_standalone_files() {
+        let app = format!(
+            "{APP}  workflow:\n    steps:\n      - name: first\n        type: deploy\n        properties: {{policies: [ext]}}\n      - name: tell\n        type: notification\n"
+        );
+        let policy = "apiVersion: core.oam.dev/v1alpha1
+kind: Policy
+metadata:
+  name: ext
+type: override
+properties:
+  components:
+    - name: web
+      properties: {image: nginx:2}
+---
+apiVersion: core.oam.dev/v1alpha1
+kind: Policy
+metadata:
+  name: lonely
+type: topology
+properties: {clusters: [x]}
+";
+        let out = run_with(
+            &[("app.yaml", &app), ("policy.yaml", policy)],
+            &defs(),
+            &DryRunOptions::default(),
+        );
+        let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("warning")).collect();
+        assert_eq!(
+            warnings,
+            [
+                "warning: app.yaml:21:9: workflow step \"tell\": type \"notification\" not found in defs; dry-run only runs deploy steps, so it is ignored",
+                "warning: policy.yaml:11:1: policy lonely not referenced by application",
+            ]
+        );
+        assert!(out.contains("# Application(shop only with override policies) -- Component(web)"));
+        assert!(out.contains("image: nginx:2"), "{out}");
+        // Without the policy file, the external policy is missing.
+        let out = run(&app);
+        assert!(
+            out.contains(
+                "error: app.yaml:18:9: workflow step \"first\": external policy ext not found"
+            ),
+            "{out}"
+        );
+        // A deploy step's properties are read strictly.
+        let out = run(&app.replace("policies: [ext]", "policy: [ext]"));
+        assert!(
+            out.contains(
+                "error: app.yaml:18:9: invalid WorkflowStep first: json: unknown field \"policy\""
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn workflow_ref_and_merge() {
+        let app = format!("{APP}  workflow:\n    ref: rollout\n");
+        let wf = "apiVersion: core.oam.dev/v1alpha1
+kind: Workflow
+metadata:
+  name: rollout
+steps:
+  - name: go
+    type: deploy
+    properties: {policies: []}
+";
+        let out = run_with(
+            &[("app.yaml", &app), ("wf.yaml", wf)],
+            &defs(),
+            &DryRunOptions::default(),
+        );
+        assert!(
+            out.starts_with(
+                "---\n# Application(shop only with override policies) -- Component(web)"
+            ),
+            "{out}"
+        );
+        let out = run(&app);
+        assert!(
+            out.starts_with("error: app.yaml:16:3: workflow rollout not found"),
+            "{out}"
+        );
+        // An unreferenced workflow is ignored, unless merged.
+        let out = run_with(
+            &[("app.yaml", APP), ("wf.yaml", wf)],
+            &defs(),
+            &DryRunOptions::default(),
+        );
+        assert!(out.starts_with("warning: wf.yaml:1:1: workflow rollout not referenced by application\n---\n# Application(shop) -- "), "{out}");
+        let out = run_with(
+            &[("app.yaml", APP), ("wf.yaml", wf)],
+            &defs(),
+            &DryRunOptions {
+                namespace: None,
+                merge: true,
+            },
+        );
+        assert!(
+            out.starts_with("---\n# Application(shop only with override policies) -- "),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn output_policies_are_rendered_with_artifacts() {
+        let app = format!(
+            "{APP}  policies:\n    - name: inv\n      type: inventory\n      properties: {{owner: me}}\n    - name: wide\n      type: app-wide\n      properties: {{}}\n    - name: gc\n      type: garbage-collect\n      properties: {{}}\n"
+        );
+        let out = run(&app);
+        assert!(out.starts_with("warning: app.yaml:20:7: policy \"wide\": the PolicyDefinition \"app-wide\" has scope \"Application\"; vela dry-run does not apply Application-scoped policies\n"), "{out}");
+        let policy = out
+            .split("# Application(shop) -- Policy(inv)\n---\n\n")
+            .nth(1)
+            .unwrap_or_default();
+        assert_eq!(
+            policy,
+            "apiVersion: v1
+data:
+  owner: me
+  web: Deployment/web
+kind: ConfigMap
+metadata:
+  labels:
+    app.oam.dev/appRevision: \"\"
+    app.oam.dev/component: inv
+    app.oam.dev/name: shop
+  name: inv
+  namespace: default
+
+---
+
+"
+        );
+        let out = run(&app.replace("      properties: {owner: me}\n", ""));
+        assert!(
+            out.contains(
+                "error: app.yaml:17:7: policy inventory named inv must not have empty properties"
+            ),
+            "{out}"
+        );
+        let out = run(&app.replace("type: inventory", "type: inventroy"));
+        assert!(out.contains("error: app.yaml:17:7: policy \"inv\": type \"inventroy\" not found in defs (did you mean \"inventory\"?)"), "{out}");
+    }
+
+    #[test]
+    fn definition_problems() {
+        let mut d = defs();
+        d.push(("more/worker.cue", WORKER));
+        d.push((
+            "more/broken.yaml",
+            "apiVersion: core.oam.dev/v1beta1\nkind: TraitDefinition\nmetadata:\n  name: broken\nspec:\n  schematic:\n    cue:\n      template: |\n        patch: {\n        \tx: 1 +\n        }\n",
+        ));
+        let out = run_with(&[("app.yaml", APP)], &d, &DryRunOptions::default());
+        assert_eq!(
+            out,
+            "error: more/broken.yaml:10:15: in the template of TraitDefinition \"broken\": unexpected '+'\n\
+             error: more/worker.cue:1:1: component \"worker\" is defined twice\n  at defs/worker.cue:1:1: first defined here\n"
+        );
+    }
+
+    #[test]
+    fn merging_properties_like_mergo() {
+        let parse = |s: &str| xdef_cue::encode::yaml_to_data(s).unwrap();
+        let merged = merge_properties(
+            &parse("{a: {x: 1, y: [1, 2]}, b: text, c: 0, d: {k: v}}"),
+            &parse("{a: {y: [3], z: true}, b: {nested: 1}, c: {n: 1}, d: null, e: new}"),
+        );
+        assert_eq!(
+            xdef_cue::encode::to_json(&merged, None),
+            r#"{"a":{"x":1,"y":[3],"z":true},"b":"text","c":{"n":1},"d":null,"e":"new"}"#
+        );
+    }
+
+    #[test]
+    fn override_names_are_patterns() {
+        let spec = OverrideSpec {
+            components: vec![ComponentPatch {
+                name: "we*".into(),
+                type_name: String::new(),
+                properties: Some(xdef_cue::encode::yaml_to_data("{replicas: 2}").unwrap()),
+                traits: vec![],
+                at: None,
+            }],
+            selector: None,
+        };
+        let comp = |name: &str| Component {
+            name: name.into(),
+            type_name: "worker".into(),
+            properties: None,
+            traits: vec![],
+            extra: vec![],
+            at: None,
+            type_at: None,
+        };
+        let out = patch_components(&[comp("web"), comp("db"), comp("new-web")], &spec).unwrap();
+        let patched: Vec<(String, bool)> = out
+            .iter()
+            .map(|c| (c.name.clone(), c.properties.is_some()))
+            .collect();
+        // Matched anywhere in the name, as KubeVela's unanchored regexp does.
+        assert_eq!(
+            patched,
+            [
+                ("web".to_owned(), true),
+                ("db".to_owned(), false),
+                ("new-web".to_owned(), true)
+            ]
+        );
+    }
 }
