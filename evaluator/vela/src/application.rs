@@ -1688,6 +1688,13 @@ pub fn dry_run(
             ));
         }
     }
+    // `--merge`: standalone policies join the Application's (before any deploy step is
+    // generated from them).
+    if options.merge {
+        for p in &files.policies {
+            app.policies.push(p.clone());
+        }
+    }
     // Policy names, as `GenerateAppFileFromApp` fills them.
     for (i, p) in app.policies.iter_mut().enumerate() {
         if p.name.is_empty() {
@@ -1740,19 +1747,13 @@ pub fn dry_run(
             if app.policies.iter().any(|p| &p.name == name) {
                 continue;
             }
-            match files.policies.iter().find(|p| &p.name == name) {
-                Some(p) if !options.merge => app.policies.push(p.clone()),
-                Some(_) => {}
-                None => {}
+            if let Some(p) = files.policies.iter().find(|p| &p.name == name) {
+                app.policies.push(p.clone());
             }
         }
     }
     for p in &files.policies {
-        if options.merge {
-            if !app.policies.iter().any(|q| q.name == p.name) {
-                app.policies.push(p.clone());
-            }
-        } else if !app.policies.iter().any(|q| q.name == p.name) {
+        if !options.merge && !app.policies.iter().any(|q| q.name == p.name) {
             warnings.push(Problem::new(
                 p.at,
                 format!("policy {} not referenced by application", p.name),
