@@ -261,6 +261,27 @@ impl Reader<'_> {
         out
     }
 
+    /// The position of each key of an object.
+    fn key_positions(&self, path: &[Seg<'static>]) -> Vec<(Rc<str>, Position)> {
+        let Some(Data::Struct(fields)) = self.get(path) else {
+            return Vec::new();
+        };
+        fields
+            .iter()
+            .map(|(k, _)| {
+                let mut key_path: Vec<Seg<'_>> = path.to_vec();
+                key_path.push(Seg::Key(k));
+                (
+                    k.clone(),
+                    Position {
+                        file: self.file,
+                        at: self.doc.pos(&key_path),
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// Unknown keys of an object, as Kubernetes' schema validation rejects them.
     fn check_keys(&mut self, path: &[Seg<'static>], allowed: &[&str], what: &str) {
         let Some(Data::Struct(fields)) = self.get(path) else {
@@ -315,6 +336,8 @@ pub struct Component {
     pub extra: Vec<(Rc<str>, Data)>,
     pub at: Option<Position>,
     pub type_at: Option<Position>,
+    /// Where each property's key is.
+    pub property_at: Vec<(Rc<str>, Position)>,
 }
 
 /// `spec.components[].traits[]`.
@@ -324,6 +347,7 @@ pub struct AppTrait {
     pub properties: Option<Data>,
     pub at: Option<Position>,
     pub type_at: Option<Position>,
+    pub property_at: Vec<(Rc<str>, Position)>,
 }
 
 /// `spec.policies[]`, or a standalone `Policy` object.
@@ -688,11 +712,13 @@ fn read_component(r: &mut Reader<'_>, path: &[Seg<'static>], i: usize) -> Option
         };
         let twhat = format!("{what} trait {ttype:?}");
         let properties = r.object(&join(&tpath, &[Seg::Key("properties")]), &twhat);
+        let property_at = r.key_positions(&join(&tpath, &[Seg::Key("properties")]));
         traits.push(AppTrait {
             type_name: ttype,
             properties,
             at: Some(r.at(&tpath)),
             type_at: Some(r.value_at(&ttype_path)),
+            property_at,
         });
     }
     let mut extra = Vec::new();
@@ -713,6 +739,7 @@ fn read_component(r: &mut Reader<'_>, path: &[Seg<'static>], i: usize) -> Option
         extra,
         at: Some(r.at(path)),
         type_at: Some(r.value_at(&type_path)),
+        property_at: r.key_positions(&join(path, &[Seg::Key("properties")])),
     })
 }
 
@@ -1424,6 +1451,7 @@ fn merge_component(base: &Component, patch: &ComponentPatch) -> Component {
                         properties: t.properties.clone(),
                         at: patch.at,
                         type_at: patch.at,
+                        property_at: Vec::new(),
                     }),
                     &mut by_type,
                 );
@@ -1458,11 +1486,13 @@ fn component_from_patch(patch: &ComponentPatch) -> Component {
                 properties: t.properties.clone(),
                 at: patch.at,
                 type_at: patch.at,
+                property_at: Vec::new(),
             })
             .collect(),
         extra: Vec::new(),
         at: patch.at,
         type_at: patch.at,
+        property_at: Vec::new(),
     }
 }
 
@@ -2121,6 +2151,14 @@ fn render_problem(at: Option<Position>, what: &str, def: &Definition, e: &Render
     }
 }
 
+/// A render error with the warnings that may explain it as notes.
+fn with_hints(mut problem: Problem, hints: Vec<Problem>) -> Problem {
+    for h in hints {
+        problem.notes.push((h.at, format!("hint: {}", h.message)));
+    }
+    problem
+}
+
 fn render_section(
     env: &Env<'_>,
     components: &[Component],
@@ -2176,8 +2214,20 @@ fn render_one(
         context: Some(ctx.clone()),
         ..RenderInput::default()
     };
-    let mut workload: Workload = render_component(&def.parse, &def.def, &input)
-        .map_err(|e| render_problem(c.at, &what, def, &e))?;
+    let mut undeclared = Vec::new();
+    check_undeclared(
+        &what,
+        c.properties.as_ref(),
+        &c.property_at,
+        c.at,
+        def,
+        &mut undeclared,
+    );
+    let mut workload: Workload = match render_component(&def.parse, &def.def, &input) {
+        Ok(w) => w,
+        Err(e) => return Err(with_hints(render_problem(c.at, &what, def, &e), undeclared)),
+    };
+    warnings.extend(undeclared);
     if workload.output.is_none() {
         return Err(Problem::new(
             c.at,
@@ -2190,6 +2240,15 @@ fn render_one(
     for t in &c.traits {
         let tdef = registry_def(env.registry, DefinitionKind::Trait, &t.type_name, t.type_at)?;
         check_applies_to(c, def, t, tdef, &workload, warnings);
+        let mut undeclared = Vec::new();
+        check_undeclared(
+            &format!("{what} trait {:?}", t.type_name),
+            t.properties.as_ref(),
+            &t.property_at,
+            t.at,
+            tdef,
+            &mut undeclared,
+        );
         let tinput = RenderInput {
             parameter: t.properties.clone().unwrap_or(Data::Struct(Vec::new())),
             ..input.clone()
@@ -2202,7 +2261,13 @@ fn render_one(
             &c.type_name,
             &mut workload,
         )
-        .map_err(|e| render_problem(t.at, &format!("{what} trait {:?}", t.type_name), tdef, &e))?;
+        .map_err(|e| {
+            with_hints(
+                render_problem(t.at, &format!("{what} trait {:?}", t.type_name), tdef, &e),
+                std::mem::take(&mut undeclared),
+            )
+        })?;
+        warnings.append(&mut undeclared);
         for w in report.warnings {
             warnings.push(Problem::new(
                 t.at,
@@ -2320,6 +2385,100 @@ fn render_one(
         workload: out,
         resources,
     })
+}
+
+/// The top-level fields of a template's `parameter`, when the template declares them all
+/// plainly (`parameter: {a: ..., b?: ...}`); `None` when it may accept others (patterns,
+/// `...`, references, comprehensions).
+fn declared_parameters(def: &Definition) -> Option<Vec<String>> {
+    use xdef_syntax::ast::{Decl, Expr, FieldValue, LabelName};
+    let label = |f: xdef_syntax::ast::Field<'_>| -> Option<String> {
+        match f.label()?.name()? {
+            LabelName::Ident(i) => Some(i.name().to_owned()),
+            LabelName::String(s) => {
+                let (d, _) = xdef_syntax::literal::decode_string(s);
+                d.constant()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+            }
+            _ => None,
+        }
+    };
+    let root = def.parse.root();
+    let decls: Vec<Decl<'_>> = match def.origin {
+        Origin::Crd { .. } => root.decls().collect(),
+        Origin::Cue => {
+            let template = root.decls().find_map(|d| match d {
+                Decl::Field(f) if label(f).as_deref() == Some("template") => Some(f),
+                _ => None,
+            })?;
+            match template.value() {
+                Some(FieldValue::Expr(Expr::Struct(s))) => s.decls().collect(),
+                _ => return None,
+            }
+        }
+    };
+    let mut fields: Option<Vec<String>> = None;
+    for decl in decls {
+        match decl {
+            Decl::Field(f) if label(f).as_deref() == Some("parameter") => {
+                let out = fields.get_or_insert_with(Vec::new);
+                match f.value() {
+                    Some(FieldValue::Expr(Expr::Struct(s))) => {
+                        for d in s.decls() {
+                            match d {
+                                Decl::Field(pf) => out.push(label(pf)?),
+                                Decl::Let(_) | Decl::Attribute(_) => {}
+                                _ => return None,
+                            }
+                        }
+                    }
+                    Some(FieldValue::Field(inner)) => out.push(label(inner)?),
+                    _ => return None,
+                }
+            }
+            Decl::Embedding(_) | Decl::Comprehension(_) => return None,
+            _ => {}
+        }
+    }
+    fields
+}
+
+/// Properties the definition does not declare: KubeVela ignores them (unless its
+/// `ValidateUndeclaredParameters` gate is on), so a misspelt optional property does
+/// nothing; a warning, with "did you mean".
+fn check_undeclared(
+    what: &str,
+    properties: Option<&Data>,
+    property_at: &[(Rc<str>, Position)],
+    fallback: Option<Position>,
+    def: &Definition,
+    warnings: &mut Vec<Problem>,
+) {
+    let (Some(Data::Struct(props)), Some(declared)) = (properties, declared_parameters(def)) else {
+        return;
+    };
+    let names: Vec<&str> = declared.iter().map(String::as_str).collect();
+    for (k, _) in props {
+        if names.contains(&&**k) {
+            continue;
+        }
+        let hint = did_you_mean(k, &names)
+            .map(|s| format!(" (did you mean {s:?}?)"))
+            .unwrap_or_default();
+        let at = property_at
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, p)| *p)
+            .or(fallback);
+        warnings.push(Problem::new(
+            at,
+            format!(
+                "{what}: property {k:?} is not a parameter of {} {:?}{hint}; KubeVela ignores it",
+                def.kind.type_name(),
+                def.name
+            ),
+        ));
+    }
 }
 
 /// `appliesToWorkloads`: KubeVela does not enforce it when rendering, so a mismatch is a
@@ -3174,6 +3333,33 @@ spec:
     }
 
     #[test]
+    fn undeclared_properties() {
+        // A misspelt optional property is ignored by KubeVela: a warning.
+        let out = run(&APP.replace(
+            "        image: nginx:1.25\n",
+            "        image: nginx:1.25\n        replica: 2\n",
+        ));
+        assert!(out.starts_with("warning: app.yaml:11:9: component \"web\": property \"replica\" is not a parameter of component \"worker\" (did you mean \"replicas\"?); KubeVela ignores it\n---\n"), "{out}");
+        // A misspelt required one fails the render; the warning becomes a hint.
+        let out = run(&APP.replace("image: nginx:1.25", "imag: nginx:1.25"));
+        assert!(
+            out.starts_with(
+                "error: app.yaml:7:7: component \"web\": validation failed for workload web:"
+            ),
+            "{out}"
+        );
+        assert!(out.ends_with("\n  at app.yaml:10:9: hint: component \"web\": property \"imag\" is not a parameter of component \"worker\" (did you mean \"image\"?); KubeVela ignores it\n"), "{out}");
+        // Traits too; a pattern-constrained parameter accepts anything.
+        let out = run(&APP.replace(
+            "            name: log\n",
+            "            name: log\n            imag: x\n",
+        ));
+        assert!(out.starts_with("warning: app.yaml:15:13: component \"web\" trait \"sidecar\": property \"imag\" is not a parameter of trait \"sidecar\" (did you mean \"image\"?)"), "{out}");
+        let out = run(&APP.replace("        - type: sidecar\n", "        - type: labels\n          properties: {anything: goes}\n        - type: sidecar\n"));
+        assert!(!out.contains("warning"), "{out}");
+    }
+
+    #[test]
     fn trait_not_applicable_is_a_warning() {
         let app = APP.replace(
             "        - type: sidecar\n          properties:\n            name: log\n            image: busybox\n",
@@ -3469,6 +3655,7 @@ metadata:
             extra: vec![],
             at: None,
             type_at: None,
+            property_at: vec![],
         };
         let out = patch_components(&[comp("web"), comp("db"), comp("new-web")], &spec).unwrap();
         let patched: Vec<(String, bool)> = out
