@@ -772,10 +772,10 @@ fn is_base60_float(s: &str) -> bool {
 /// `int64` (or a `float64` when it is not one), encoded by Go's `encoding/json`, read back
 /// by go-yaml v2 and written by it.
 fn go_json_yaml_number(n: &crate::number::Num) -> String {
-    if n.is_int() {
-        if let Some(i) = n.to_i64() {
-            return i.to_string();
-        }
+    if n.is_int()
+        && let Some(i) = n.to_i64()
+    {
+        return i.to_string();
     }
     let f = n.to_f64();
     if !f.is_finite() {
@@ -1132,9 +1132,9 @@ impl Emitter {
     fn string(&mut self, s: &str, indent: usize, key: bool) {
         let requested = if s.contains('\n') {
             if key { Style::Double } else { Style::Literal }
-        } else if self.go_v2 && go_yaml_v2_non_string(s) {
-            Style::Double
-        } else if !self.go_v2 && (cue_should_quote(s) || resolves_to_non_string(s)) {
+        } else if (self.go_v2 && go_yaml_v2_non_string(s))
+            || (!self.go_v2 && (cue_should_quote(s) || resolves_to_non_string(s)))
+        {
             Style::Double
         } else {
             Style::Plain
