@@ -2367,17 +2367,16 @@ fn render_one(
         add_labels(obj, &common);
         filter_annotations(env, obj);
         set_namespace(obj, &env.namespace);
-        if type_label != "AuxiliaryWorkload" {
-            if let Some(path) = env
+        if type_label != "AuxiliaryWorkload"
+            && let Some(path) = env
                 .registry
                 .get(DefinitionKind::Trait, type_label)
                 .and_then(|d| d.attribute("workloadRefPath"))
                 .and_then(Data::as_str)
                 .filter(|p| !p.is_empty())
-            {
-                let path: Vec<&str> = path.split('.').collect();
-                set_at(obj, &path, workload_ref.clone());
-            }
+        {
+            let path: Vec<&str> = path.split('.').collect();
+            set_at(obj, &path, workload_ref.clone());
         }
     }
     Ok(ComponentManifest {
@@ -2515,20 +2514,19 @@ fn check_applies_to(
             format!("{plural}.{group}")
         });
     };
-    if let Some(d) = cdef.attribute("workload").and_then(|w| w.get("definition")) {
-        if let (Some(api), Some(kind)) = (
+    if let Some(d) = cdef.attribute("workload").and_then(|w| w.get("definition"))
+        && let (Some(api), Some(kind)) = (
             d.get("apiVersion").and_then(Data::as_str),
             d.get("kind").and_then(Data::as_str),
-        ) {
-            api_kind(api, kind);
-        }
+        )
+    {
+        api_kind(api, kind);
     }
-    if let Some(out) = &workload.output {
-        if let (Some(api), Some(kind)) =
+    if let Some(out) = &workload.output
+        && let (Some(api), Some(kind)) =
             (string_at(out, &["apiVersion"]), string_at(out, &["kind"]))
-        {
-            api_kind(api, kind);
-        }
+    {
+        api_kind(api, kind);
     }
     if applies.iter().any(|a| names.iter().any(|n| n == a)) {
         return;

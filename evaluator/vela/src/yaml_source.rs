@@ -171,10 +171,14 @@ enum Frame {
     Ignored,
 }
 
+/// What the walk found in one document: where it starts, the node positions, the YAML 1.1
+/// booleans.
+type DocPositions = (LineCol, FxHashMap<String, NodePos>, Vec<(String, bool)>);
+
 struct Walker {
     stack: Vec<Frame>,
-    doc: Option<(LineCol, FxHashMap<String, NodePos>, Vec<(String, bool)>)>,
-    docs: Vec<(LineCol, FxHashMap<String, NodePos>, Vec<(String, bool)>)>,
+    doc: Option<DocPositions>,
+    docs: Vec<DocPositions>,
 }
 
 /// What a node that starts now is: its path and key position, or `None` when it is a key
@@ -261,21 +265,21 @@ pub fn parse_stream(text: &str) -> Result<Vec<LocatedDoc>, YamlError> {
                     }
                     // A block mapping's start is reported after its first key; the
                     // mapping starts where its first key does.
-                    if let (Some(p), Some((_, nodes, _))) = (map_path, &mut w.doc) {
-                        if let Some(n) = nodes.get_mut(&p) {
-                            if (at.line, at.col) < (n.value.line, n.value.col) {
-                                n.value = at;
-                            }
-                        }
+                    if let (Some(p), Some((_, nodes, _))) = (map_path, &mut w.doc)
+                        && let Some(n) = nodes.get_mut(&p)
+                        && (at.line, at.col) < (n.value.line, n.value.col)
+                    {
+                        n.value = at;
                     }
                 }
                 Slot::Ignored => {}
                 Slot::Value(path, key) => {
                     w.record(&path, key, at);
-                    if style == TScalarStyle::Plain && tag.is_none() {
-                        if let (Some(b), Some((_, _, bools))) = (yaml11_bool(&value), &mut w.doc) {
-                            bools.push((path, b));
-                        }
+                    if style == TScalarStyle::Plain
+                        && tag.is_none()
+                        && let (Some(b), Some((_, _, bools))) = (yaml11_bool(&value), &mut w.doc)
+                    {
+                        bools.push((path, b));
                     }
                 }
             },
@@ -318,11 +322,10 @@ pub fn parse_stream(text: &str) -> Result<Vec<LocatedDoc>, YamlError> {
                     if let Some(Frame::Map {
                         complex_key, key, ..
                     }) = w.stack.last_mut()
+                        && *complex_key
                     {
-                        if *complex_key {
-                            *complex_key = false;
-                            *key = Some(("?complex".to_owned(), at));
-                        }
+                        *complex_key = false;
+                        *key = Some(("?complex".to_owned(), at));
                     }
                 }
             }
