@@ -516,7 +516,8 @@ pub fn to_crd(def: &DefinitionFile, text: &str) -> Result<Data, String> {
         Some(Data::Struct(fields)) => fields.clone(),
         _ => Vec::new(),
     };
-    // The stored template is the original imports and template text.
+    // Like KubeVela's `FromCUEString`: the imports and the declarations inside
+    // `template: {...}` (not the field itself), formatted as top-level declarations.
     let mut template = String::new();
     for (import, _) in def.imports_text(text) {
         template.push_str(import);
@@ -525,10 +526,14 @@ pub fn to_crd(def: &DefinitionFile, text: &str) -> Result<Data, String> {
     if !template.is_empty() {
         template.push('\n');
     }
-    if let Some(range) = &def.template_range {
-        template.push_str(&text[range.clone()]);
+    if let Some(body) = &def.template_body {
+        template.push_str(text[body.clone()].trim_matches('\n'));
         template.push('\n');
     }
+    let template = match xdef_syntax::format::format(&xdef_syntax::parse(template.clone())) {
+        Ok(formatted) => formatted,
+        Err(_) => template,
+    };
     spec.push((
         "schematic".into(),
         Data::Struct(vec![(
