@@ -415,14 +415,19 @@ pub fn apply_trait(
                 diagnostics: vec![],
             });
         };
-        let doc: String = evaluation
-            .vertex(v)
-            .origins
-            .iter()
-            .filter_map(|o| o.doc.as_deref())
-            .collect::<Vec<_>>()
-            .join("\n");
+        // CUE's doc convention: a comment before `patch: spec: x` documents the innermost
+        // field, so KubeVela does not see it on `patch`.
+        let doc = patch::field_doc(&mut evaluation.evaluator, v);
         let strategy = patch::markers(&doc).patch_strategy;
+        let mut notes = Vec::new();
+        if strategy.is_none() {
+            let written = patch::markers(&patch::written_doc(&evaluation.evaluator, v));
+            if let Some(s @ ("jsonPatch" | "jsonMergePatch")) = written.patch_strategy.as_deref() {
+                notes.push(format!(
+                    "patch: the comment with `+patchStrategy={s}` before `patch: <field>: ...` documents the innermost field of that chain (CUE's rule), not `patch`; write `patch: {{` with braces to mark `patch` itself"
+                ));
+            }
+        }
         let outcome = match strategy.as_deref() {
             Some("jsonMergePatch") => match xdef_cue::export::export_data(
                 &mut evaluation.evaluator,
@@ -493,13 +498,20 @@ pub fn apply_trait(
         report.matches = outcome.matches;
         match outcome.result {
             Some(result) => {
-                report.warnings = outcome.warnings;
+                report.warnings = notes;
+                report.warnings.extend(outcome.warnings);
                 workload.output = Some(result);
             }
             None => {
                 let reason = outcome.warnings.first().cloned().unwrap_or_default();
+                let mut message =
+                    format!("invalid patch trait {trait_type} into workload: {reason}");
+                // What else the patch noticed on the way often explains the failure.
+                for w in notes.iter().chain(outcome.warnings.iter().skip(1)) {
+                    message.push_str(&format!("\n  note: {w}"));
+                }
                 return Err(RenderError {
-                    message: format!("invalid patch trait {trait_type} into workload: {reason}"),
+                    message,
                     diagnostics: vec![],
                 });
             }
@@ -509,12 +521,16 @@ pub fn apply_trait(
         let ev = &mut evaluation.evaluator;
         ev.finalize(v);
         let v = ev.deref(v);
-        for (f, arc) in ev.arcs(v).collect::<Vec<_>>() {
-            if f.kind() != LabelKind::Regular {
-                continue;
-            }
-            let name = ev.label_str(f);
-            let Some(index) = workload.outputs.iter().position(|(n, _, _)| *n == name) else {
+        let targets: Vec<_> = ev
+            .arcs(v)
+            .filter(|(f, _)| f.kind() == LabelKind::Regular)
+            .map(|(f, arc)| (ev.label_str(f), arc))
+            .collect();
+        // Like KubeVela: every auxiliary resource (in the order they were added, this
+        // trait's own included) whose name patchOutputs has.
+        for index in 0..workload.outputs.len() {
+            let name = workload.outputs[index].0.clone();
+            let Some(&(_, arc)) = targets.iter().find(|(n, _)| *n == name) else {
                 continue;
             };
             let tree = match patch::patch_tree(ev, arc) {
