@@ -937,8 +937,7 @@ pub fn json_patch(base: &Data, operations: &Data) -> Result<Data, String> {
                     .get("value")
                     .ok_or_else(|| format!("operation {i}: replace needs a value"))?
                     .clone();
-                pointer_remove(&mut doc, &pointer)?;
-                pointer_add(&mut doc, &pointer, value)?;
+                pointer_replace(&mut doc, &pointer, value)?;
             }
             "move" | "copy" => {
                 let from = op
@@ -1048,6 +1047,34 @@ fn pointer_add(doc: &mut Data, pointer: &[String], value: Data) -> Result<(), St
             Ok(())
         }
         _ => Err("cannot add into a scalar".into()),
+    }
+}
+
+/// `replace`: the value at the path (which must exist) is replaced in place, so an
+/// object keeps its key order.
+fn pointer_replace(doc: &mut Data, pointer: &[String], value: Data) -> Result<(), String> {
+    let Some((last, parent)) = pointer.split_last() else {
+        *doc = value;
+        return Ok(());
+    };
+    let missing = || format!("path /{} not found", pointer.join("/"));
+    match pointer_parent(doc, parent)? {
+        Data::Struct(fields) => {
+            let (_, slot) = fields
+                .iter_mut()
+                .find(|(k, _)| **k == **last)
+                .ok_or_else(missing)?;
+            *slot = value;
+            Ok(())
+        }
+        Data::List(items) => {
+            let i: usize = last
+                .parse()
+                .map_err(|_| format!("invalid list index {last:?}"))?;
+            *items.get_mut(i).ok_or_else(missing)? = value;
+            Ok(())
+        }
+        _ => Err("cannot replace inside a scalar".into()),
     }
 }
 
@@ -1233,6 +1260,30 @@ patch: {
             markers("+patchKey=a\n+patchKey=b").patch_key.as_deref(),
             Some("b")
         );
+    }
+
+    #[test]
+    fn json_patch_replace_keeps_the_key_in_place() {
+        let base = Data::Struct(vec![
+            ("a".into(), Data::str("x")),
+            ("b".into(), Data::str("y")),
+        ]);
+        let ops = Data::List(vec![Data::Struct(vec![
+            ("op".into(), Data::str("replace")),
+            ("path".into(), Data::str("/a")),
+            ("value".into(), Data::str("z")),
+        ])]);
+        let out = json_patch(&base, &ops).expect("applies");
+        assert_eq!(
+            xdef_cue::encode::to_json(&out, None),
+            r#"{"a":"z","b":"y"}"#
+        );
+        let missing = Data::List(vec![Data::Struct(vec![
+            ("op".into(), Data::str("replace")),
+            ("path".into(), Data::str("/c")),
+            ("value".into(), Data::str("z")),
+        ])]);
+        assert!(json_patch(&base, &missing).is_err());
     }
 
     #[test]

@@ -85,6 +85,8 @@ pub struct TraitReport {
     pub warnings: Vec<String>,
     /// Names of auxiliary resources the trait added.
     pub added_outputs: Vec<Rc<str>>,
+    /// Names of auxiliary resources its `patchOutputs` patched.
+    pub patched_outputs: Vec<Rc<str>>,
 }
 
 fn context_data(
@@ -557,6 +559,7 @@ pub fn apply_trait(
                     });
                 }
             }
+            report.patched_outputs.push(name);
             report.warnings.extend(outcome.warnings);
             report.matches.extend(outcome.matches);
         }
