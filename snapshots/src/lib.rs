@@ -55,8 +55,9 @@ pub struct Expect {
     pub output: Option<Data>,
     /// Auxiliary resources by name, in the order KubeVela appends them.
     pub outputs: Option<Vec<(Rc<str>, Data)>>,
-    /// KubeVela fails; xdef must fail too, with a message containing this text.
-    pub error: Option<String>,
+    /// KubeVela fails; xdef must fail too, with a message containing each of these texts
+    /// (none: any message).
+    pub error: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -164,10 +165,24 @@ fn read_meta(dir: &Path) -> Result<Meta, String> {
             Some(Expect {
                 output: e.get("output").cloned(),
                 outputs,
-                error: e.get("error").map(|d| match d {
-                    Data::Str(s) => s.to_string(),
-                    _ => String::new(),
-                }),
+                error: match e.get("error") {
+                    None => None,
+                    Some(Data::Str(s)) if s.is_empty() => Some(vec![]),
+                    Some(Data::Str(s)) => Some(vec![s.to_string()]),
+                    Some(Data::List(items)) => Some(
+                        items
+                            .iter()
+                            .filter_map(|d| d.as_str().map(str::to_owned))
+                            .collect(),
+                    ),
+                    Some(Data::Bool(true)) => Some(vec![]),
+                    Some(_) => {
+                        return Err(format!(
+                            "{}: `expect.error` is a text, a list of texts or true",
+                            path.display()
+                        ));
+                    }
+                },
             })
         }
     };
@@ -313,6 +328,12 @@ fn report_data(t: &TraitInput, trait_type: &str, r: &TraitReport) -> Data {
         fields.push((
             "addedOutputs".into(),
             Data::List(r.added_outputs.iter().map(|n| s(n)).collect()),
+        ));
+    }
+    if !r.patched_outputs.is_empty() {
+        fields.push((
+            "patchedOutputs".into(),
+            Data::List(r.patched_outputs.iter().map(|n| s(n)).collect()),
         ));
     }
     if !r.matches.is_empty() {
@@ -476,11 +497,15 @@ pub fn render(case: &Case) -> (String, Rendered) {
 fn compare(expect: &Expect, rendered: &Rendered) -> Result<(), String> {
     match (rendered, &expect.error) {
         (Rendered::Failed { message }, Some(want)) => {
-            if message.contains(want.as_str()) {
+            let missing: Vec<_> = want
+                .iter()
+                .filter(|w| !message.contains(w.as_str()))
+                .collect();
+            if missing.is_empty() {
                 Ok(())
             } else {
                 Err(format!(
-                    "KubeVela fails and so does xdef, but xdef's message lacks {want:?}:\n{message}"
+                    "KubeVela fails and so does xdef, but xdef's message lacks {missing:?}:\n{message}"
                 ))
             }
         }
