@@ -161,39 +161,92 @@ fn evaluate(
     (evaluation, assembly)
 }
 
-/// Errors under a path, grouped as KubeVela prints them, with positions kept.
+/// Errors grouped as KubeVela prints them (`FormatCUEError`): "User Errors" from `errs`,
+/// then "Parameter errors" and "Template errors", each line one CUE error (the cases of
+/// an empty disjunction on lines of their own), sorted, without repeats. An error that
+/// other fields only refer to is CUE's one error, reported once where it arises; here the
+/// copies (same message and position) are dropped, keeping the one under `parameter` (or
+/// any with a path).
+/// Positions are kept in the diagnostics.
 fn grouped_error(
     kind_word: &str,
     name: &str,
     user_errors: &[String],
     errors: &[(String, Diagnostic)],
 ) -> RenderError {
-    let mut message = format!("validation failed for {kind_word} {name}:\n");
+    // Drop the copies of an error that fields referring to it carry.
+    let mut kept: Vec<&(String, Diagnostic)> = Vec::new();
+    let bare = |(path, d): &(String, Diagnostic)| -> String {
+        d.message
+            .strip_prefix(path.as_str())
+            .and_then(|m| m.strip_prefix(": "))
+            .unwrap_or(&d.message)
+            .to_owned()
+    };
+    for e in errors {
+        let key = (e.1.range.start, bare(e));
+        match kept.iter().position(|k| (k.1.range.start, bare(k)) == key) {
+            Some(i) => {
+                // Where CUE reports it: under `parameter` if it arises there, else at
+                // a path rather than none.
+                let rank = |path: &str| match path {
+                    p if p.starts_with("parameter") => 2,
+                    "" => 0,
+                    _ => 1,
+                };
+                if rank(&e.0) > rank(&kept[i].0) {
+                    kept[i] = e;
+                }
+            }
+            None => kept.push(e),
+        }
+    }
+    let mut params: Vec<String> = Vec::new();
+    let mut template: Vec<String> = Vec::new();
+    for e in &kept {
+        let (path, d) = (&e.0, &e.1);
+        let group = if path.starts_with("parameter") {
+            &mut params
+        } else {
+            &mut template
+        };
+        group.extend(cue_error_lines(path, &bare(e), &d.message));
+    }
+    let mut message = format!("validation failed for {kind_word} {name}:");
     if !user_errors.is_empty() {
-        message.push_str("\nUser Errors:\n");
+        message.push_str("\n\nUser Errors:\n");
         for e in user_errors {
             message.push_str(&format!("  {e}\n"));
         }
     }
-    let (params, template): (Vec<_>, Vec<_>) = errors
-        .iter()
-        .partition(|(path, _)| path.starts_with("parameter"));
-    if !params.is_empty() {
-        message.push_str("\nParameter errors:\n");
-        for (_, d) in &params {
-            message.push_str(&format!("  {}\n", d.message));
+    for (title, mut lines) in [("Parameter errors", params), ("Template errors", template)] {
+        if lines.is_empty() {
+            continue;
         }
-    }
-    if !template.is_empty() {
-        message.push_str("\nTemplate errors:\n");
-        for (_, d) in &template {
-            message.push_str(&format!("  {}\n", d.message));
+        lines.sort();
+        lines.dedup();
+        message.push_str(&format!("\n\n{title}:\n"));
+        for l in lines {
+            message.push_str(&format!("  {l}\n"));
         }
     }
     RenderError {
-        message: message.trim_end().to_owned(),
-        diagnostics: errors.iter().map(|(_, d)| d.clone()).collect(),
+        message: message.trim_end_matches('\n').to_owned(),
+        diagnostics: kept.iter().map(|(_, d)| d.clone()).collect(),
     }
+}
+
+/// The lines CUE's error list has for one error: an empty disjunction is one error
+/// ("N errors in empty disjunction:") followed by one per case.
+fn cue_error_lines(path: &str, bare: &str, full: &str) -> Vec<String> {
+    if let Some((head, cases)) = bare.split_once(" errors in empty disjunction: ") {
+        if head.chars().all(|c| c.is_ascii_digit()) && !path.is_empty() {
+            let mut out = vec![format!("{path}: {head} errors in empty disjunction:")];
+            out.extend(cases.split("; ").map(|c| format!("{path}: {c}")));
+            return out;
+        }
+    }
+    vec![full.to_owned()]
 }
 
 fn to_diagnostic(
@@ -264,6 +317,12 @@ pub fn render_component(
     let fallback = def.template_range.as_ref().map_or(0, |r| r.start);
     let mut errors = compile_errors(&evaluation, &assembly, fallback);
     let user = user_errors(&mut evaluation);
+    // Like KubeVela (`val.Validate()`), the whole template is checked, so an error in a
+    // parameter is reported there even when the output only refers to it.
+    let root = evaluation.root();
+    for e in permanent_errors(&mut evaluation, root) {
+        errors.push(to_diagnostic(&evaluation, &assembly, &e, fallback));
+    }
     let mut workload = Workload::default();
     match export_field(&mut evaluation, "output") {
         Some(Ok(data)) => workload.output = Some(data),
