@@ -452,16 +452,29 @@ impl Walk<'_> {
                     }
                     return Err(conflict(path, description, &describe_data(base)));
                 };
+                // The base's value must satisfy the constraint; CUE's words if not.
                 let concrete = Atom::concrete(scalar);
-                let admits = |a: &Atom| concrete.clone().unify(a).is_ok();
-                let ok = match atom {
-                    Some(a) => admits(a),
-                    None => alternatives.iter().any(|(a, _)| admits(a)),
-                };
-                if ok {
-                    Ok(())
-                } else {
-                    Err(conflict(path, description, &describe_data(base)))
+                let check = |a: &Atom| concrete.clone().unify(a).map_err(|c| c.to_string());
+                let at = path.join(".");
+                match atom {
+                    Some(a) => check(a).map_err(|e| format!("{at}: {e}")),
+                    None => {
+                        let errors: Vec<String> = alternatives
+                            .iter()
+                            .filter_map(|(a, _)| check(a).err())
+                            .collect();
+                        if errors.len() < alternatives.len() {
+                            Ok(())
+                        } else if errors.is_empty() {
+                            Err(conflict(path, description, &describe_data(base)))
+                        } else {
+                            Err(format!(
+                                "{at}: {} errors in empty disjunction: {}",
+                                errors.len(),
+                                errors.join("; ")
+                            ))
+                        }
+                    }
                 }
             }
         }
@@ -606,11 +619,21 @@ impl Walk<'_> {
         let dropped: Vec<usize> = (0..items.len())
             .filter(|p| !placed[*p] && matches!(items[*p], PatchNode::Struct(_)))
             .collect();
-        if !dropped.is_empty() {
+        let (shadowed, keyless): (Vec<usize>, Vec<usize>) = dropped
+            .iter()
+            .partition(|p| keyed.key_values[**p].is_some());
+        if !keyless.is_empty() {
             self.warn(format!(
                 "{}: {} patch element(s) without the patchKey `{key}` were dropped (KubeVela drops list elements that lack the key)",
                 path.join("."),
-                dropped.len()
+                keyless.len()
+            ));
+        }
+        for p in shadowed {
+            self.warn(format!(
+                "{}: patch element {p} was dropped: a later patch element has the same key ({}), and KubeVela keeps only the last",
+                path.join("."),
+                keyed.key_values[p].as_deref().unwrap_or_default()
             ));
         }
         self.out.matches.push(ListMatch {

@@ -605,20 +605,33 @@ pub fn apply_trait(
                     });
                 }
             };
+            // KubeVela unifies auxiliaries without options: no JSON (merge) patch here.
+            let mut notes = Vec::new();
+            let doc = patch::markers(&patch::field_doc(ev, arc));
+            if let Some(s @ ("jsonPatch" | "jsonMergePatch")) = doc.patch_strategy.as_deref() {
+                notes.push(format!(
+                    "patchOutputs.{name}: `+patchStrategy={s}` is not honoured in patchOutputs; KubeVela merges auxiliary resources strategically"
+                ));
+            }
             let outcome = patch::apply(&workload.outputs[index].2, &tree);
             match outcome.result {
                 Some(result) => workload.outputs[index].2 = result,
                 None => {
+                    let mut message = format!(
+                        "trait={trait_type}, to={name}, invalid patch trait into auxiliary workload: {}",
+                        outcome.warnings.first().cloned().unwrap_or_default()
+                    );
+                    for w in notes.iter().chain(outcome.warnings.iter().skip(1)) {
+                        message.push_str(&format!("\n  note: {w}"));
+                    }
                     return Err(RenderError {
-                        message: format!(
-                            "trait={trait_type}, to={name}, invalid patch trait into auxiliary workload: {}",
-                            outcome.warnings.first().cloned().unwrap_or_default()
-                        ),
+                        message,
                         diagnostics: vec![],
                     });
                 }
             }
             report.patched_outputs.push(name);
+            report.warnings.extend(notes);
             report.warnings.extend(outcome.warnings);
             report.matches.extend(outcome.matches);
         }
