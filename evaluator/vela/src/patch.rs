@@ -565,6 +565,12 @@ impl Walk<'_> {
         path: &mut Vec<String>,
     ) -> Result<(), String> {
         let Some(key) = key else {
+            if retain {
+                self.warn(format!(
+                    "{}: `+patchStrategy=retainKeys` on a list without a patchKey does nothing in KubeVela; the list is unified element by element",
+                    path.join(".")
+                ));
+            }
             let slots: Vec<Slot> = (0..items.len()).map(Slot::Patch).collect();
             return self.positional(base_items, items, &slots, open, None, path);
         };
