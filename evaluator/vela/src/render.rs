@@ -116,15 +116,15 @@ fn context_data(
         if let Some(o) = &w.output {
             set("output", o.clone());
         }
-        set(
-            "outputs",
-            Data::Struct(
-                w.outputs
-                    .iter()
-                    .map(|(n, _, d)| (n.clone(), d.clone()))
-                    .collect(),
-            ),
-        );
+        // A map by name, as KubeVela builds it: of resources sharing a name, the last.
+        let mut outputs: Vec<(Rc<str>, Data)> = Vec::new();
+        for (n, _, d) in &w.outputs {
+            match outputs.iter_mut().find(|(k, _)| k == n) {
+                Some((_, slot)) => *slot = d.clone(),
+                None => outputs.push((n.clone(), d.clone())),
+            }
+        }
+        set("outputs", Data::Struct(outputs));
     }
     if let Some(t) = component_type {
         set("componentType", Data::str(t));
