@@ -155,9 +155,25 @@ fn read_meta(dir: &Path) -> Result<Meta, String> {
             let outputs = match e.get("outputs") {
                 None => None,
                 Some(Data::Struct(o)) => Some(o.clone()),
+                // The list form allows repeated names: [{name: n, object: {...}}].
+                Some(Data::List(items)) => {
+                    let mut o = Vec::new();
+                    for item in items {
+                        match (item.get("name").and_then(Data::as_str), item.get("object")) {
+                            (Some(n), Some(obj)) => o.push((Rc::from(n), obj.clone())),
+                            _ => {
+                                return Err(format!(
+                                    "{}: each of `expect.outputs` is {{name, object}}",
+                                    path.display()
+                                ));
+                            }
+                        }
+                    }
+                    Some(o)
+                }
                 Some(_) => {
                     return Err(format!(
-                        "{}: `expect.outputs` must map names to objects",
+                        "{}: `expect.outputs` maps names to objects (or lists {{name, object}})",
                         path.display()
                     ));
                 }
