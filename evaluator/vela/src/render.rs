@@ -60,6 +60,8 @@ impl Default for RenderInput {
 #[derive(Clone, Debug, Default)]
 pub struct Workload {
     pub output: Option<Data>,
+    /// The component's parameters (what its traits see as `context.parameter`).
+    pub parameter: Option<Data>,
     /// Auxiliary resources in the order they were added: (name, owner type, object).
     pub outputs: Vec<(Rc<str>, Option<String>, Data)>,
 }
@@ -103,14 +105,21 @@ fn context_data(
         Some((_, slot)) => *slot = v,
         None => fields.push((Rc::from(k), v)),
     };
-    if matches!(
-        kind,
-        DefinitionKind::Component
+    match (kind, workload) {
+        // KubeVela pushes the component's parameters into the context it shares with
+        // the component's traits: a trait's `context.parameter` is the component's.
+        (DefinitionKind::Trait, Some(w)) => set(
+            "parameter",
+            w.parameter.clone().unwrap_or(Data::Struct(vec![])),
+        ),
+        (
+            DefinitionKind::Component
             | DefinitionKind::Trait
             | DefinitionKind::Workload
-            | DefinitionKind::Policy
-    ) {
-        set("parameter", input.parameter.clone());
+            | DefinitionKind::Policy,
+            _,
+        ) => set("parameter", input.parameter.clone()),
+        _ => {}
     }
     if let Some(w) = workload {
         if let Some(o) = &w.output {
@@ -323,7 +332,10 @@ pub fn render_component(
     for e in permanent_errors(&mut evaluation, root) {
         errors.push(to_diagnostic(&evaluation, &assembly, &e, fallback));
     }
-    let mut workload = Workload::default();
+    let mut workload = Workload {
+        parameter: Some(input.parameter.clone()),
+        ..Workload::default()
+    };
     match export_field(&mut evaluation, "output") {
         Some(Ok(data)) => workload.output = Some(data),
         Some(Err(errs)) => errors.extend(
