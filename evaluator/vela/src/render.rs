@@ -154,10 +154,12 @@ fn evaluate(
     input: &RenderInput,
     ctx: &Data,
 ) -> (Evaluation, Assembly) {
+    // KubeVela marshals both from Go maps, so their keys reach CUE sorted (and so does
+    // the order of anything a comprehension builds from them).
     let injected = format!(
         "context: {}\nparameter: {}\n",
-        encode::to_json(ctx, None),
-        encode::to_json(&input.parameter, None)
+        encode::to_json(&sorted_keys(ctx), None),
+        encode::to_json(&sorted_keys(&input.parameter), None)
     );
     let assembly = assemble(parse, def, kind, &injected);
     let evaluation = Evaluation::from_sources(
@@ -168,6 +170,23 @@ fn evaluate(
         input.budget,
     );
     (evaluation, assembly)
+}
+
+/// The data with the fields of every struct in byte order of their names, as Go's
+/// `encoding/json` writes a map.
+fn sorted_keys(d: &Data) -> Data {
+    match d {
+        Data::Struct(fields) => {
+            let mut fields: Vec<_> = fields
+                .iter()
+                .map(|(k, v)| (k.clone(), sorted_keys(v)))
+                .collect();
+            fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            Data::Struct(fields)
+        }
+        Data::List(items) => Data::List(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 /// Errors grouped as KubeVela prints them (`FormatCUEError`): "User Errors" from `errs`,
