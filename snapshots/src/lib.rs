@@ -398,8 +398,10 @@ fn report_data(t: &TraitInput, trait_type: &str, r: &TraitReport) -> Data {
 /// Renders a case: the snapshot text and the result.
 pub fn render(case: &Case) -> (String, Rendered) {
     let mut snap = String::new();
-    let mut input = RenderInput::default();
-    input.parameter = case.params.clone();
+    let mut input = RenderInput {
+        parameter: case.params.clone(),
+        ..RenderInput::default()
+    };
     if let Some(ctx) = &case.context {
         if let Some(n) = ctx.get("name").and_then(Data::as_str) {
             input.name = n.to_owned();

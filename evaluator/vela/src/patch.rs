@@ -137,13 +137,16 @@ pub fn written_doc(ev: &Evaluator, v: VId) -> String {
         .join("\n")
 }
 
+/// Docs a field-chain head hands down: (span of the head, doc).
+type ChainDocs = Vec<(Span, Rc<str>)>;
+
 /// Splits the docs of `v` into its own and those it passes down its field chains, given
-/// the docs passed down to it by its parent (span of the chain head, doc).
+/// the docs passed down to it by its parent.
 fn split_docs(
     ev: &mut Evaluator,
     v: VId,
     from_parent: &[(Span, Rc<str>)],
-) -> (Vec<Rc<str>>, Vec<(Span, Rc<str>)>) {
+) -> (Vec<Rc<str>>, ChainDocs) {
     let origins = ev.vertex(v).origins.clone();
     let mut docs: Vec<(Span, Rc<str>)> = Vec::new();
     for o in &origins {

@@ -267,12 +267,13 @@ fn grouped_error(
 /// The lines CUE's error list has for one error: an empty disjunction is one error
 /// ("N errors in empty disjunction:") followed by one per case.
 fn cue_error_lines(path: &str, bare: &str, full: &str) -> Vec<String> {
-    if let Some((head, cases)) = bare.split_once(" errors in empty disjunction: ") {
-        if head.chars().all(|c| c.is_ascii_digit()) && !path.is_empty() {
-            let mut out = vec![format!("{path}: {head} errors in empty disjunction:")];
-            out.extend(cases.split("; ").map(|c| format!("{path}: {c}")));
-            return out;
-        }
+    if let Some((head, cases)) = bare.split_once(" errors in empty disjunction: ")
+        && head.chars().all(|c| c.is_ascii_digit())
+        && !path.is_empty()
+    {
+        let mut out = vec![format!("{path}: {head} errors in empty disjunction:")];
+        out.extend(cases.split("; ").map(|c| format!("{path}: {c}")));
+        return out;
     }
     vec![full.to_owned()]
 }
