@@ -664,11 +664,12 @@ impl Walk<'_> {
         path: &mut Vec<String>,
     ) -> Result<(), String> {
         if slots.len() < base_items.len() && !open {
+            // CUE counts the opened base list's `...` as an element.
             return Err(format!(
                 "{}: incompatible list lengths ({} and {}): without a matching +patchKey the patch list is unified element by element",
                 path.join("."),
                 slots.len(),
-                base_items.len()
+                base_items.len() + 1
             ));
         }
         for (i, s) in slots.iter().enumerate() {
