@@ -2989,7 +2989,9 @@ spec:
     cue:
       template: |
         // +patchStrategy=jsonMergePatch
-        patch: metadata: labels: parameter
+        patch: {
+          metadata: labels: parameter
+        }
         parameter: [string]: string
 ---
 apiVersion: core.oam.dev/v1beta1

@@ -1,27 +1,36 @@
 //! Trait patches, as KubeVela applies them (workflow `pkg/cue/model/sets/operation.go`,
-//! `StrategyUnify`), reimplemented on evaluated values:
+//! `StrategyUnify`), reimplemented on evaluated values. KubeVela rewrites the patch's
+//! syntax while walking it (parents before children) and then unifies it with the base;
+//! this module does both in one walk and gives the same results:
 //!
-//! - default: unification, with the base's lists opened (a longer patch list appends);
-//! - `// +patchKey=k` on a list field (inherited by lists below it; dotted paths and
-//!   comma-separated alternatives): patch elements are matched to base elements by key;
-//!   unmatched patch elements are appended; patch elements without the key are dropped;
-//!   if no patch element has the key, or a key value is not a plain literal (issue
-//!   kubevela#6510), the list falls back to positional unification;
-//! - `// +patchStrategy=retainKeys` on a field: its value replaces the base's (no
-//!   conflict), keys the patch does not mention are kept; on a keyed list, a matched base
-//!   element is replaced by the patch element;
-//! - `// +patchStrategy=replace` on a list: the base list becomes the patch list;
+//! - default: unification, with the base's lists opened (a longer patch list appends; a
+//!   shorter one must be open, `[x, ...]`);
+//! - `// +patchKey=k` on a list field (inherited by every list below it; dotted paths and
+//!   comma-separated alternatives): the patch list is rewritten so that slot *i* holds the
+//!   patch element whose key matches base element *i* (an empty struct when none does),
+//!   then the unmatched keyed patch elements in patch order, then `...`; then the lists
+//!   unify by position. KubeVela's quirks are kept, with warnings: patch elements without
+//!   the key are dropped; base elements without the key get no slot, so later slots shift
+//!   onto the wrong elements; with several keys the slots are laid out key by key; if no
+//!   patch element has (one of) the key(s), or a key value is not a literal (kubevela#6510),
+//!   the list is unified by position;
+//! - `// +patchStrategy=retainKeys` on a field: the base's value is replaced by the
+//!   patch's (so no conflict; sibling fields stay); on a keyed list, each matched base
+//!   element is emptied first, so the patch element replaces it;
+//! - `// +patchStrategy=replace` on a list: the base list becomes the patch list (on
+//!   anything else the marker does nothing, kubevela#6379; a warning says so);
 //! - `// +patchStrategy=jsonMergePatch` / `jsonPatch` on the `patch` field itself: RFC 7396
-//!   / RFC 6902 on the JSON forms.
+//!   / RFC 6902 on the JSON forms (elsewhere they do nothing; a warning says so).
 //!
-//! Where KubeVela silently does something surprising, the outcome carries a warning that
-//! says so. For previews, every keyed list records which patch element matched which base
-//! element.
+//! Markers are read from doc comments the way CUE attaches them: a comment before a field
+//! chain `a: b: c` documents the innermost field `b`, not `a`.
+//!
+//! For previews, every keyed list records which patch element met which base element.
 
 use std::rc::Rc;
 
 use xdef_cue::eval::{Alternative, Evaluator};
-use xdef_cue::ir::FieldKind;
+use xdef_cue::ir::{FieldKind, Span};
 use xdef_cue::label::LabelKind;
 use xdef_cue::value::{Atom, Scalar};
 use xdef_cue::{Data, VId, Value};
@@ -39,7 +48,8 @@ pub struct Markers {
 pub fn markers(doc: &str) -> Markers {
     let mut m = Markers::default();
     for line in doc.lines() {
-        let line = line.trim_start_matches("//").trim();
+        let line = line.trim();
+        let line = line.strip_prefix("//").unwrap_or(line).trim();
         let Some(rest) = line.strip_prefix('+') else {
             continue;
         };
@@ -63,7 +73,11 @@ pub fn markers(doc: &str) -> Markers {
 #[derive(Clone, Debug)]
 pub enum PatchNode {
     Struct(Vec<PatchField>),
-    List(Vec<PatchNode>),
+    List {
+        items: Vec<PatchNode>,
+        /// `[a, ...]`: the list admits more elements.
+        open: bool,
+    },
     /// A concrete value.
     Value(Data),
     /// A constraint that is not concrete (`int`, `*1 | int`): it must admit the base's
@@ -80,8 +94,8 @@ pub struct PatchField {
     pub name: Rc<str>,
     pub markers: Markers,
     pub node: PatchNode,
-    /// The key value is not a plain literal (a default or constraint), which makes KubeVela
-    /// abandon keyed merging of the list containing this element.
+    /// The value is not a plain literal (a default or constraint): as a patchKey value it
+    /// makes KubeVela abandon keyed merging of the list containing this element.
     pub non_literal: bool,
 }
 
@@ -90,7 +104,8 @@ pub struct PatchField {
 pub struct ListMatch {
     pub path: String,
     pub key: String,
-    /// (key value, base index if matched, patch index)
+    /// (key value, base index if unified with a base element, patch index), in the order
+    /// of the rewritten patch list.
     pub pairs: Vec<(String, Option<usize>, usize)>,
     /// Patch elements dropped because they lack the key.
     pub dropped: Vec<usize>,
@@ -103,12 +118,89 @@ pub struct PatchOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Builds the patch tree of an evaluated vertex.
-pub fn patch_tree(ev: &mut Evaluator, v: VId) -> Result<PatchNode, String> {
-    build(ev, v, 0)
+/// The doc comment that documents the field `v` (joined origins), following CUE's
+/// convention that a comment before a field chain `a: b: c` documents the innermost
+/// field: the docs of chain heads are left out here (they belong to a descendant).
+pub fn field_doc(ev: &mut Evaluator, v: VId) -> String {
+    let (own, _) = split_docs(ev, v, &[]);
+    own.join("\n")
 }
 
-fn build(ev: &mut Evaluator, v: VId, depth: u32) -> Result<PatchNode, String> {
+/// The docs of every origin of `v`, chain heads included (what a reader sees above the
+/// field).
+pub fn written_doc(ev: &Evaluator, v: VId) -> String {
+    ev.vertex(v)
+        .origins
+        .iter()
+        .filter_map(|o| o.doc.as_deref())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Docs a field-chain head hands down: (span of the head, doc).
+type ChainDocs = Vec<(Span, Rc<str>)>;
+
+/// Splits the docs of `v` into its own and those it passes down its field chains, given
+/// the docs passed down to it by its parent.
+fn split_docs(
+    ev: &mut Evaluator,
+    v: VId,
+    from_parent: &[(Span, Rc<str>)],
+) -> (Vec<Rc<str>>, ChainDocs) {
+    let origins = ev.vertex(v).origins.clone();
+    let mut docs: Vec<(Span, Rc<str>)> = Vec::new();
+    for o in &origins {
+        if let Some(d) = &o.doc {
+            docs.push((o.span.clone(), d.clone()));
+        }
+    }
+    // Docs handed down by a chain head this field continues.
+    for (head, d) in from_parent {
+        if let Some(o) = origins.iter().find(|o| continues(head, &o.span)) {
+            docs.push((o.span.clone(), d.clone()));
+        }
+    }
+    if docs.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    ev.finalize(v);
+    let v = ev.deref(v);
+    let children: Vec<Span> = ev
+        .arcs(v)
+        .flat_map(|(_, c)| ev.vertex(c).origins.iter().map(|o| o.span.clone()))
+        .collect();
+    let mut own = Vec::new();
+    let mut down = Vec::new();
+    for (span, d) in docs {
+        if children.iter().any(|c| continues(&span, c)) {
+            down.push((span, d));
+        } else {
+            own.push(d);
+        }
+    }
+    (own, down)
+}
+
+/// `inner` is the field a chain head `outer` (`outer: inner: value`) is written with:
+/// same file, starting inside it and ending where it ends.
+fn continues(outer: &Span, inner: &Span) -> bool {
+    outer.file == inner.file
+        && inner.range.start > outer.range.start
+        && inner.range.end == outer.range.end
+}
+
+/// Builds the patch tree of an evaluated vertex.
+pub fn patch_tree(ev: &mut Evaluator, v: VId) -> Result<PatchNode, String> {
+    let (_, down) = split_docs(ev, v, &[]);
+    build(ev, v, 0, &down)
+}
+
+fn build(
+    ev: &mut Evaluator,
+    v: VId,
+    depth: u32,
+    chain_docs: &[(Span, Rc<str>)],
+) -> Result<PatchNode, String> {
     if depth > 200 {
         return Err("patch nested too deeply".into());
     }
@@ -137,7 +229,7 @@ fn build(ev: &mut Evaluator, v: VId, depth: u32) -> Result<PatchNode, String> {
                     Alternative::Vertex(x) => {
                         // A disjunction of structs: use its default, as export does.
                         if *default || d.alternatives.len() == 1 {
-                            return build(ev, *x, depth + 1);
+                            return build(ev, *x, depth + 1, chain_docs);
                         }
                     }
                 }
@@ -160,15 +252,17 @@ fn build(ev: &mut Evaluator, v: VId, depth: u32) -> Result<PatchNode, String> {
             })
         }
         Value::List => {
-            let len = ev.vertex(v).list.as_ref().map_or(0, |l| l.len);
+            let info = ev.vertex(v).list.clone();
+            let len = info.as_ref().map_or(0, |l| l.len);
+            let open = info.as_ref().is_some_and(|l| l.open);
             let arcs: Vec<_> = ev.arcs(v).collect();
             let mut items = Vec::new();
             for (f, arc) in arcs {
                 if f.as_index().is_some_and(|i| i < len) {
-                    items.push(build(ev, arc, depth + 1)?);
+                    items.push(build(ev, arc, depth + 1, &[])?);
                 }
             }
-            Ok(PatchNode::List(items))
+            Ok(PatchNode::List { items, open })
         }
         Value::Struct => {
             let arcs: Vec<_> = ev.arcs(v).collect();
@@ -178,19 +272,14 @@ fn build(ev: &mut Evaluator, v: VId, depth: u32) -> Result<PatchNode, String> {
                 {
                     continue;
                 }
-                let doc: String = ev
-                    .vertex(arc)
-                    .origins
-                    .iter()
-                    .filter_map(|o| o.doc.as_deref())
-                    .collect::<Vec<_>>()
-                    .join("\n");
+                let (own, down) = split_docs(ev, arc, chain_docs);
+                let doc = own.iter().map(|d| &**d).collect::<Vec<_>>().join("\n");
                 let non_literal = {
                     ev.finalize(arc);
                     let a = ev.deref(arc);
                     matches!(ev.value(a), Value::Disjunction(_))
                 };
-                let node = build(ev, arc, depth + 1)?;
+                let node = build(ev, arc, depth + 1, &down)?;
                 fields.push(PatchField {
                     name: ev.label_str(f),
                     markers: markers(&doc),
@@ -228,287 +317,470 @@ fn data_scalar(d: &Data) -> Option<Scalar> {
 pub fn apply(base: &Data, patch: &PatchNode) -> PatchOutcome {
     let mut outcome = PatchOutcome::default();
     let mut result = base.clone();
-    match merge(
-        &mut result,
-        patch,
-        &Markers::default(),
-        &mut Vec::new(),
-        &mut outcome,
-    ) {
+    let mut w = Walk {
+        out: &mut outcome,
+        record: true,
+    };
+    match w.unify(&mut result, patch, None, &mut Vec::new()) {
         Ok(()) => outcome.result = Some(result),
         Err(e) => outcome.warnings.insert(0, e),
     }
     outcome
 }
 
-/// Merges `patch` into `base`. `inherited` carries the patchKey of ancestors.
-fn merge(
-    base: &mut Data,
-    patch: &PatchNode,
-    inherited: &Markers,
-    path: &mut Vec<String>,
-    out: &mut PatchOutcome,
-) -> Result<(), String> {
-    match patch {
-        PatchNode::Struct(fields) => {
-            let Data::Struct(base_fields) = base else {
-                return Err(conflict(path, &describe_data(base), "{...}"));
-            };
-            for field in fields {
-                let mut own = inherited.clone();
-                if let Some(k) = &field.markers.patch_key {
-                    own.patch_key = Some(k.clone());
-                }
-                path.push(field.name.to_string());
-                let strategy = field.markers.patch_strategy.as_deref();
-                let existing = base_fields.iter_mut().find(|(k, _)| **k == *field.name);
-                match existing {
-                    None => {
-                        base_fields.push((field.name.clone(), concrete(&field.node, path)?));
-                    }
-                    Some((_, slot)) => match (&field.node, strategy) {
-                        (PatchNode::List(items), Some("replace")) => {
-                            *slot = Data::List(
-                                items
-                                    .iter()
-                                    .map(|i| concrete(i, path))
-                                    .collect::<Result<_, _>>()?,
-                            );
-                        }
-                        (PatchNode::List(items), _) => {
-                            merge_list(
-                                slot,
-                                items,
-                                &own,
-                                strategy == Some("retainKeys"),
-                                path,
-                                out,
-                            )?;
-                        }
-                        (node, Some("retainKeys")) => {
-                            // The patch's value is assigned; keys it does not mention stay.
-                            *slot = retain(slot, node, path)?;
-                        }
-                        (node, _) => merge(slot, node, &inherited_for_children(&own), path, out)?,
-                    },
-                }
-                path.pop();
-            }
-            Ok(())
-        }
-        PatchNode::List(items) => merge_list(base, items, inherited, false, path, out),
-        PatchNode::Value(v) => match (&*base, v) {
-            (Data::Struct(_), Data::Struct(_)) | (Data::List(_), Data::List(_)) => {
-                merge(base, &data_node(v), inherited, path, out)
-            }
-            (b, p) if b.equals(p) && b.kind_name() == p.kind_name() => Ok(()),
-            (b, p) => Err(conflict(path, &describe_data(p), &describe_data(b))),
-        },
-        PatchNode::Constraint {
-            atom,
-            alternatives,
-            description,
-        } => {
-            let Some(scalar) = data_scalar(base) else {
-                return Err(conflict(path, description, &describe_data(base)));
-            };
-            let concrete = Atom::concrete(scalar);
-            let admits = |a: &Atom| concrete.clone().unify(a).is_ok();
-            let ok = match atom {
-                Some(a) => admits(a),
-                None => alternatives.iter().any(|(a, _)| admits(a)),
-            };
-            if ok {
-                Ok(())
-            } else {
-                Err(conflict(path, description, &describe_data(base)))
-            }
-        }
-    }
+/// A slot of a rewritten keyed patch list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    /// `{}`: leaves the base element at this position as it is.
+    Empty,
+    /// The patch element with this index.
+    Patch(usize),
 }
 
-/// patchKey is inherited by everything below; patchStrategy is not.
-fn inherited_for_children(m: &Markers) -> Markers {
-    Markers {
-        patch_key: m.patch_key.clone(),
-        patch_strategy: None,
-    }
-}
-
-fn retain(base: &Data, patch: &PatchNode, path: &mut Vec<String>) -> Result<Data, String> {
-    match (base, patch) {
-        (Data::Struct(base_fields), PatchNode::Struct(fields)) => {
-            let mut result = base_fields.clone();
-            for field in fields {
-                path.push(field.name.to_string());
-                let value = match result.iter().find(|(k, _)| **k == *field.name) {
-                    Some((_, existing)) => retain(existing, &field.node, path)?,
-                    None => concrete(&field.node, path)?,
-                };
-                match result.iter_mut().find(|(k, _)| **k == *field.name) {
-                    Some((_, slot)) => *slot = value,
-                    None => result.push((field.name.clone(), value)),
-                }
-                path.pop();
-            }
-            Ok(Data::Struct(result))
-        }
-        (_, PatchNode::Constraint { .. }) => {
-            // A constraint that admits the base keeps it.
-            let mut b = base.clone();
-            let mut dummy = PatchOutcome::default();
-            merge(&mut b, patch, &Markers::default(), path, &mut dummy)?;
-            Ok(b)
-        }
-        (_, node) => concrete(node, path),
-    }
-}
-
-fn merge_list(
-    base: &mut Data,
-    items: &[PatchNode],
-    markers: &Markers,
-    retain_keys: bool,
-    path: &mut Vec<String>,
-    out: &mut PatchOutcome,
-) -> Result<(), String> {
-    let Data::List(base_items) = base else {
-        return Err(conflict(path, "[...]", &describe_data(base)));
-    };
-    let children = inherited_for_children(markers);
-    if let Some(key) = &markers.patch_key {
-        if let Some(plan) = keyed_plan(base_items, items, key, path, out) {
-            let mut dropped = Vec::new();
-            let mut matched_patch = vec![false; items.len()];
-            let mut pairs = Vec::new();
-            for (bi, pi) in &plan.matches {
-                matched_patch[*pi] = true;
-                path.push(bi.to_string());
-                if retain_keys {
-                    base_items[*bi] = concrete(&items[*pi], path)?;
-                } else {
-                    merge(&mut base_items[*bi], &items[*pi], &children, path, out)?;
-                }
-                path.pop();
-                pairs.push((
-                    plan.key_values[*pi].clone().unwrap_or_default(),
-                    Some(*bi),
-                    *pi,
-                ));
-            }
-            for (pi, item) in items.iter().enumerate() {
-                if matched_patch[pi] {
-                    continue;
-                }
-                if plan.key_values[pi].is_none() {
-                    dropped.push(pi);
-                    continue;
-                }
-                path.push(base_items.len().to_string());
-                base_items.push(concrete(item, path)?);
-                path.pop();
-                pairs.push((plan.key_values[pi].clone().unwrap_or_default(), None, pi));
-            }
-            if !dropped.is_empty() {
-                out.warnings.push(format!(
-                    "{}: {} patch element(s) without the patchKey `{key}` were dropped (KubeVela drops list elements that lack the key)",
-                    path.join("."),
-                    dropped.len()
-                ));
-            }
-            out.matches.push(ListMatch {
-                path: path.join("."),
-                key: key.clone(),
-                pairs,
-                dropped,
-            });
-            return Ok(());
-        }
-    }
-    // Positional: the base list is open, so a longer patch appends; a shorter closed
-    // patch list conflicts, as CUE unification would.
-    if items.len() < base_items.len() {
-        return Err(format!(
-            "{}: incompatible list lengths ({} and {}): without a +patchKey the patch list is unified element by element",
-            path.join("."),
-            items.len(),
-            base_items.len()
-        ));
-    }
-    for (i, item) in items.iter().enumerate() {
-        path.push(i.to_string());
-        if i < base_items.len() {
-            merge(&mut base_items[i], item, &children, path, out)?;
-        } else {
-            base_items.push(concrete(item, path)?);
-        }
-        path.pop();
-    }
-    Ok(())
-}
-
-struct KeyedPlan {
-    /// (base index, patch index)
-    matches: Vec<(usize, usize)>,
-    /// The key value of each patch element, if it has the key.
+/// What KubeVela's `listMergeProcess` does to a keyed list.
+struct Keyed {
+    /// The rewritten patch list (followed by `...`), or None when KubeVela leaves the
+    /// patch list as written (and the lists unify by position).
+    slots: Option<Vec<Slot>>,
+    /// Base elements emptied by `retainKeys` (also when the rewrite is then abandoned).
+    cleared: Vec<usize>,
+    /// The key value each patch element was indexed by.
     key_values: Vec<Option<String>>,
 }
 
-/// Matches patch elements to base elements by key, or None when KubeVela would fall back
-/// to positional unification.
-fn keyed_plan(
-    base: &[Data],
-    patch: &[PatchNode],
-    key: &str,
-    path: &[String],
-    out: &mut PatchOutcome,
-) -> Option<KeyedPlan> {
-    let keys: Vec<&str> = key.split(',').map(str::trim).collect();
-    let mut key_values: Vec<Option<String>> = vec![None; patch.len()];
-    let mut any = false;
-    for (i, item) in patch.iter().enumerate() {
-        for k in &keys {
-            match lookup_patch(item, k) {
-                Some(KeyLookup::Literal(v)) => {
-                    key_values[i] = Some(format!("{k}={v}"));
-                    any = true;
-                    break;
+struct Walk<'o> {
+    out: &'o mut PatchOutcome,
+    /// Record matches (off while normalising a value against itself).
+    record: bool,
+}
+
+impl Walk<'_> {
+    fn warn(&mut self, w: String) {
+        if !self.out.warnings.contains(&w) {
+            self.out.warnings.push(w);
+        }
+    }
+
+    /// Unifies `patch` into `base`; `key` is the patchKey inherited from ancestors.
+    fn unify(
+        &mut self,
+        base: &mut Data,
+        patch: &PatchNode,
+        key: Option<&str>,
+        path: &mut Vec<String>,
+    ) -> Result<(), String> {
+        match patch {
+            PatchNode::Struct(fields) => {
+                let Data::Struct(base_fields) = base else {
+                    return Err(conflict(path, "{...}", &describe_data(base)));
+                };
+                for field in fields {
+                    path.push(field.name.to_string());
+                    let own_key = field.markers.patch_key.as_deref().or(key);
+                    let strategy = field.markers.patch_strategy.as_deref();
+                    let is_list = matches!(field.node, PatchNode::List { .. });
+                    match strategy {
+                        Some("replace") if !is_list => self.warn(format!(
+                            "{}: `+patchStrategy=replace` only applies to lists; KubeVela ignores it here and unifies the value (kubevela#6379)",
+                            path.join(".")
+                        )),
+                        Some(s @ ("jsonMergePatch" | "jsonPatch")) => self.warn(format!(
+                            "{}: `+patchStrategy={s}` is only read on the `patch` field itself; KubeVela ignores it here and unifies the value",
+                            path.join(".")
+                        )),
+                        Some("replace" | "retainKeys") | None => {}
+                        Some(other) => self.warn(format!(
+                            "{}: unknown `+patchStrategy={other}`; KubeVela ignores it",
+                            path.join(".")
+                        )),
+                    }
+                    match base_fields.iter_mut().find(|(k, _)| **k == *field.name) {
+                        // Nothing in the base to merge with: the patch's value as written.
+                        None => {
+                            base_fields.push((field.name.clone(), concrete(&field.node, path)?))
+                        }
+                        Some((_, slot)) => match (&field.node, strategy) {
+                            (PatchNode::List { items, .. }, Some("replace")) => {
+                                if !matches!(slot, Data::List(_)) {
+                                    return Err(conflict(path, "[...]", &describe_data(slot)));
+                                }
+                                let mut list = Vec::new();
+                                for (i, item) in items.iter().enumerate() {
+                                    path.push(i.to_string());
+                                    list.push(self.normalized(item, own_key, path)?);
+                                    path.pop();
+                                }
+                                *slot = Data::List(list);
+                            }
+                            (PatchNode::List { items, open }, _) => {
+                                let Data::List(base_items) = slot else {
+                                    return Err(conflict(path, "[...]", &describe_data(slot)));
+                                };
+                                let retain = strategy == Some("retainKeys");
+                                self.field_list(base_items, items, *open, own_key, retain, path)?;
+                            }
+                            (node, Some("retainKeys")) => {
+                                *slot = self.normalized(node, own_key, path)?;
+                            }
+                            (node, _) => self.unify(slot, node, own_key, path)?,
+                        },
+                    }
+                    path.pop();
                 }
-                Some(KeyLookup::NonLiteral(desc)) => {
-                    out.warnings.push(format!(
-                        "{}: the patchKey `{k}` of patch element {i} is not a plain value ({desc}), so KubeVela does not merge this list by key but element by element (kubevela#6510); use a concrete value or an interpolation such as \"\\(parameter.x)\"",
-                        path.join(".")
-                    ));
-                    return None;
+                Ok(())
+            }
+            // A list that is not a field's value (a list in a list): unified by position.
+            PatchNode::List { items, open } => {
+                let Data::List(base_items) = base else {
+                    return Err(conflict(path, "[...]", &describe_data(base)));
+                };
+                let slots: Vec<Slot> = (0..items.len()).map(Slot::Patch).collect();
+                self.positional(base_items, items, &slots, *open, key, path)
+            }
+            PatchNode::Value(v) => match (&*base, v) {
+                (Data::Struct(_), Data::Struct(_)) | (Data::List(_), Data::List(_)) => {
+                    self.unify(base, &data_node(v), key, path)
                 }
-                None => {}
+                (b, p) if b.equals(p) && b.kind_name() == p.kind_name() => Ok(()),
+                (b, p) => Err(conflict(path, &describe_data(p), &describe_data(b))),
+            },
+            PatchNode::Constraint {
+                atom,
+                alternatives,
+                description,
+            } => {
+                let Some(scalar) = data_scalar(base) else {
+                    if matches!(atom, Some(a) if is_top(a)) {
+                        return Ok(());
+                    }
+                    return Err(conflict(path, description, &describe_data(base)));
+                };
+                // The base's value must satisfy the constraint; CUE's words if not.
+                let concrete = Atom::concrete(scalar);
+                let check = |a: &Atom| concrete.clone().unify(a).map_err(|c| c.to_string());
+                let at = path.join(".");
+                match atom {
+                    Some(a) => check(a).map_err(|e| format!("{at}: {e}")),
+                    None => {
+                        let errors: Vec<String> = alternatives
+                            .iter()
+                            .filter_map(|(a, _)| check(a).err())
+                            .collect();
+                        if errors.len() < alternatives.len() {
+                            Ok(())
+                        } else if errors.is_empty() {
+                            Err(conflict(path, description, &describe_data(base)))
+                        } else {
+                            Err(format!(
+                                "{at}: {} errors in empty disjunction: {}",
+                                errors.len(),
+                                errors.join("; ")
+                            ))
+                        }
+                    }
+                }
             }
         }
     }
-    if !any {
-        if !patch.is_empty() {
-            out.warnings.push(format!("{}: no patch element has the patchKey `{key}`; the list is unified element by element", path.join(".")));
-        }
-        return None;
+
+    /// The value a field gets when KubeVela makes the base share the patch's syntax
+    /// (`retainKeys` on a field, `replace` on a list): the patch unified with itself,
+    /// which rewrites its keyed lists against themselves (dropping elements without the
+    /// key).
+    fn normalized(
+        &mut self,
+        node: &PatchNode,
+        key: Option<&str>,
+        path: &mut Vec<String>,
+    ) -> Result<Data, String> {
+        let record = std::mem::replace(&mut self.record, false);
+        let result = self.normalize(node, key, path);
+        self.record = record;
+        result
     }
-    let mut matches = Vec::new();
-    let mut used = vec![false; patch.len()];
-    for (bi, b) in base.iter().enumerate() {
-        let base_key = keys
+
+    fn normalize(
+        &mut self,
+        node: &PatchNode,
+        key: Option<&str>,
+        path: &mut Vec<String>,
+    ) -> Result<Data, String> {
+        match node {
+            PatchNode::Struct(fields) => {
+                let mut out = Vec::new();
+                for f in fields {
+                    path.push(f.name.to_string());
+                    let own_key = f.markers.patch_key.as_deref().or(key);
+                    let value = match (&f.node, f.markers.patch_strategy.as_deref()) {
+                        (PatchNode::List { items, .. }, strategy) => {
+                            let base: Vec<Data> = items
+                                .iter()
+                                .map(|i| concrete(i, path))
+                                .collect::<Result<_, _>>()?;
+                            let slots = match (own_key, strategy) {
+                                (Some(k), s) if s != Some("replace") => {
+                                    self.keyed(&base, items, k, false, path).slots
+                                }
+                                _ => None,
+                            };
+                            let slots = slots
+                                .unwrap_or_else(|| (0..items.len()).map(Slot::Patch).collect());
+                            let mut list = Vec::new();
+                            for (i, s) in slots.iter().enumerate() {
+                                path.push(i.to_string());
+                                list.push(match s {
+                                    Slot::Empty => Data::Struct(vec![]),
+                                    Slot::Patch(p) => self.normalize(&items[*p], own_key, path)?,
+                                });
+                                path.pop();
+                            }
+                            Data::List(list)
+                        }
+                        (other, _) => self.normalize(other, own_key, path)?,
+                    };
+                    out.push((f.name.clone(), value));
+                    path.pop();
+                }
+                Ok(Data::Struct(out))
+            }
+            PatchNode::List { items, .. } => {
+                let mut list = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    list.push(self.normalize(item, key, path)?);
+                    path.pop();
+                }
+                Ok(Data::List(list))
+            }
+            other => concrete(other, path),
+        }
+    }
+
+    /// A list field present in the base: keyed rewriting (if there is a key), then
+    /// unification by position.
+    fn field_list(
+        &mut self,
+        base_items: &mut Vec<Data>,
+        items: &[PatchNode],
+        open: bool,
+        key: Option<&str>,
+        retain: bool,
+        path: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let Some(key) = key else {
+            if retain {
+                self.warn(format!(
+                    "{}: `+patchStrategy=retainKeys` on a list without a patchKey does nothing in KubeVela; the list is unified element by element",
+                    path.join(".")
+                ));
+            }
+            let slots: Vec<Slot> = (0..items.len()).map(Slot::Patch).collect();
+            return self.positional(base_items, items, &slots, open, None, path);
+        };
+        let keyed = self.keyed(base_items, items, key, retain, path);
+        for &i in &keyed.cleared {
+            base_items[i] = Data::Struct(vec![]);
+        }
+        let Some(slots) = keyed.slots.clone() else {
+            let slots: Vec<Slot> = (0..items.len()).map(Slot::Patch).collect();
+            return self.positional(base_items, items, &slots, open, Some(key), path);
+        };
+        if self.record {
+            self.record_matches(base_items, items, &slots, &keyed, key, path);
+        }
+        self.positional(base_items, items, &slots, true, Some(key), path)
+    }
+
+    fn record_matches(
+        &mut self,
+        base_items: &[Data],
+        items: &[PatchNode],
+        slots: &[Slot],
+        keyed: &Keyed,
+        key: &str,
+        path: &[String],
+    ) {
+        let keys: Vec<&str> = key.split(',').collect();
+        let mut pairs = Vec::new();
+        let mut placed = vec![false; items.len()];
+        for (i, s) in slots.iter().enumerate() {
+            let Slot::Patch(p) = *s else { continue };
+            placed[p] = true;
+            let value = keyed.key_values[p].clone().unwrap_or_default();
+            if i < base_items.len() {
+                pairs.push((value.clone(), Some(i), p));
+                // Does the base element at this slot carry the key value the patch
+                // element was indexed by? If not, the slots have shifted.
+                let base_value = keys.iter().find_map(|k| {
+                    lookup_data(&base_items[i], k).map(|v| format!("{k}={}", describe_data(v)))
+                });
+                if base_value.as_deref() != Some(value.as_str()) && !keyed.cleared.contains(&i) {
+                    let base_desc = base_value.unwrap_or_else(|| format!("without `{key}`"));
+                    self.warn(format!(
+                        "{}: KubeVela unifies patch element {p} ({value}) with base element {i} ({base_desc}): in its rewritten list, base elements without the key get no slot and several keys are laid out key by key, so slots shift",
+                        path.join(".")
+                    ));
+                }
+            } else {
+                pairs.push((value, None, p));
+            }
+        }
+        let dropped: Vec<usize> = (0..items.len())
+            .filter(|p| !placed[*p] && matches!(items[*p], PatchNode::Struct(_)))
+            .collect();
+        let (shadowed, keyless): (Vec<usize>, Vec<usize>) = dropped
             .iter()
-            .find_map(|k| lookup_data(b, k).map(|v| format!("{k}={}", describe_data(v))));
-        let Some(bk) = base_key else { continue };
-        if let Some(pi) = (0..patch.len())
-            .find(|pi| !used[*pi] && key_values[*pi].as_deref() == Some(bk.as_str()))
-        {
-            used[pi] = true;
-            matches.push((bi, pi));
+            .partition(|p| keyed.key_values[**p].is_some());
+        if !keyless.is_empty() {
+            self.warn(format!(
+                "{}: {} patch element(s) without the patchKey `{key}` were dropped (KubeVela drops list elements that lack the key)",
+                path.join("."),
+                keyless.len()
+            ));
         }
+        for p in shadowed {
+            self.warn(format!(
+                "{}: patch element {p} was dropped: a later patch element has the same key ({}), and KubeVela keeps only the last",
+                path.join("."),
+                keyed.key_values[p].as_deref().unwrap_or_default()
+            ));
+        }
+        self.out.matches.push(ListMatch {
+            path: path.join("."),
+            key: key.to_owned(),
+            pairs,
+            dropped,
+        });
     }
-    Some(KeyedPlan {
-        matches,
-        key_values,
-    })
+
+    /// Unifies a base list with a patch list laid out as `slots`, by position.
+    fn positional(
+        &mut self,
+        base_items: &mut Vec<Data>,
+        items: &[PatchNode],
+        slots: &[Slot],
+        open: bool,
+        key: Option<&str>,
+        path: &mut Vec<String>,
+    ) -> Result<(), String> {
+        if slots.len() < base_items.len() && !open {
+            // CUE counts the opened base list's `...` as an element.
+            return Err(format!(
+                "{}: incompatible list lengths ({} and {}): without a matching +patchKey the patch list is unified element by element",
+                path.join("."),
+                slots.len(),
+                base_items.len() + 1
+            ));
+        }
+        for (i, s) in slots.iter().enumerate() {
+            path.push(i.to_string());
+            match *s {
+                Slot::Empty => {
+                    if i >= base_items.len() {
+                        base_items.push(Data::Struct(vec![]));
+                    }
+                }
+                Slot::Patch(p) => {
+                    if i < base_items.len() {
+                        self.unify(&mut base_items[i], &items[p], key, path)?;
+                    } else {
+                        base_items.push(concrete(&items[p], path)?);
+                    }
+                }
+            }
+            path.pop();
+        }
+        Ok(())
+    }
+
+    /// KubeVela's `listMergeProcess`: the rewritten layout of a keyed patch list.
+    fn keyed(
+        &mut self,
+        base: &[Data],
+        items: &[PatchNode],
+        key: &str,
+        retain: bool,
+        path: &[String],
+    ) -> Keyed {
+        let mut result = Keyed {
+            slots: None,
+            cleared: Vec::new(),
+            key_values: vec![None; items.len()],
+        };
+        // (key and value, patch index); a later element with the same value replaces an
+        // earlier one, as in KubeVela's map.
+        let mut index: Vec<(String, usize)> = Vec::new();
+        let mut slots = Vec::new();
+        for k in key.split(',') {
+            let mut found = false;
+            for (i, item) in items.iter().enumerate() {
+                match lookup_patch(item, k) {
+                    None => {}
+                    Some(KeyLookup::Literal(v)) => {
+                        found = true;
+                        let kv = format!("{k}={v}");
+                        result.key_values[i] = Some(kv.clone());
+                        index.retain(|(x, _)| *x != kv);
+                        index.push((kv, i));
+                    }
+                    Some(KeyLookup::NonLiteral(desc)) => {
+                        self.warn(format!(
+                            "{}: the patchKey `{k}` of patch element {i} is not a literal ({desc}), so KubeVela does not merge this list by key but element by element (kubevela#6510); use a concrete value or an interpolation such as \"\\(parameter.x)\"",
+                            path.join(".")
+                        ));
+                        return result;
+                    }
+                }
+            }
+            if !found {
+                if items.is_empty() {
+                    continue;
+                }
+                if items.iter().any(|i| matches!(i, PatchNode::Struct(_))) {
+                    self.warn(if key.contains(',') {
+                        format!(
+                            "{}: no patch element has `{k}` (one of the patchKeys `{key}`), so KubeVela merges this list element by element; with several keys, each must appear in the patch",
+                            path.join(".")
+                        )
+                    } else {
+                        format!(
+                            "{}: no patch element has the patchKey `{k}`, so KubeVela merges this list element by element",
+                            path.join(".")
+                        )
+                    });
+                }
+                return result;
+            }
+            for (bi, b) in base.iter().enumerate() {
+                let Some(v) = lookup_data(b, k) else { continue };
+                if matches!(v, Data::Struct(_) | Data::List(_)) {
+                    self.warn(format!(
+                        "{}: the patchKey `{k}` of base element {bi} is not a scalar, so KubeVela merges this list element by element",
+                        path.join(".")
+                    ));
+                    return result;
+                }
+                let kv = format!("{k}={}", describe_data(v));
+                match index.iter().position(|(x, _)| *x == kv) {
+                    Some(pos) => {
+                        let (_, p) = index.remove(pos);
+                        if retain {
+                            result.cleared.push(bi);
+                        }
+                        slots.push(Slot::Patch(p));
+                    }
+                    None => slots.push(Slot::Empty),
+                }
+            }
+        }
+        for p in 0..items.len() {
+            if index.iter().any(|(_, i)| *i == p) {
+                slots.push(Slot::Patch(p));
+            }
+        }
+        result.slots = Some(slots);
+        result
+    }
 }
 
 enum KeyLookup {
@@ -528,7 +800,9 @@ fn lookup_patch(node: &PatchNode, dotted: &str) -> Option<KeyLookup> {
         current = &field.node;
     }
     match current {
-        PatchNode::Value(d) if !non_literal => Some(KeyLookup::Literal(describe_data(d))),
+        PatchNode::Value(d) if !non_literal && !matches!(d, Data::Struct(_) | Data::List(_)) => {
+            Some(KeyLookup::Literal(describe_data(d)))
+        }
         PatchNode::Value(d) => Some(KeyLookup::NonLiteral(describe_data(d))),
         PatchNode::Constraint { description, .. } => {
             Some(KeyLookup::NonLiteral(description.clone()))
@@ -540,6 +814,9 @@ fn lookup_patch(node: &PatchNode, dotted: &str) -> Option<KeyLookup> {
 fn lookup_data<'d>(data: &'d Data, dotted: &str) -> Option<&'d Data> {
     let mut current = data;
     for part in dotted.split('.') {
+        let Data::Struct(_) = current else {
+            return None;
+        };
         current = current.get(part)?;
     }
     Some(current)
@@ -549,7 +826,7 @@ fn lookup_data<'d>(data: &'d Data, dotted: &str) -> Option<&'d Data> {
 fn concrete(node: &PatchNode, path: &[String]) -> Result<Data, String> {
     Ok(match node {
         PatchNode::Value(d) => d.clone(),
-        PatchNode::List(items) => Data::List(
+        PatchNode::List { items, .. } => Data::List(
             items
                 .iter()
                 .map(|i| concrete(i, path))
@@ -600,9 +877,19 @@ fn data_node(d: &Data) -> PatchNode {
                 })
                 .collect(),
         ),
-        Data::List(items) => PatchNode::List(items.iter().map(data_node).collect()),
+        Data::List(items) => PatchNode::List {
+            items: items.iter().map(data_node).collect(),
+            open: false,
+        },
         other => PatchNode::Value(other.clone()),
     }
+}
+
+fn is_top(a: &Atom) -> bool {
+    a.kinds == xdef_cue::value::Kinds::ALL
+        && a.value.is_none()
+        && a.bounds.is_empty()
+        && a.validators.is_empty()
 }
 
 fn conflict(path: &[String], patch: &str, base: &str) -> String {
@@ -683,8 +970,7 @@ pub fn json_patch(base: &Data, operations: &Data) -> Result<Data, String> {
                     .get("value")
                     .ok_or_else(|| format!("operation {i}: replace needs a value"))?
                     .clone();
-                pointer_remove(&mut doc, &pointer)?;
-                pointer_add(&mut doc, &pointer, value)?;
+                pointer_replace(&mut doc, &pointer, value)?;
             }
             "move" | "copy" => {
                 let from = op
@@ -797,6 +1083,34 @@ fn pointer_add(doc: &mut Data, pointer: &[String], value: Data) -> Result<(), St
     }
 }
 
+/// `replace`: the value at the path (which must exist) is replaced in place, so an
+/// object keeps its key order.
+fn pointer_replace(doc: &mut Data, pointer: &[String], value: Data) -> Result<(), String> {
+    let Some((last, parent)) = pointer.split_last() else {
+        *doc = value;
+        return Ok(());
+    };
+    let missing = || format!("path /{} not found", pointer.join("/"));
+    match pointer_parent(doc, parent)? {
+        Data::Struct(fields) => {
+            let (_, slot) = fields
+                .iter_mut()
+                .find(|(k, _)| **k == **last)
+                .ok_or_else(missing)?;
+            *slot = value;
+            Ok(())
+        }
+        Data::List(items) => {
+            let i: usize = last
+                .parse()
+                .map_err(|_| format!("invalid list index {last:?}"))?;
+            *items.get_mut(i).ok_or_else(missing)? = value;
+            Ok(())
+        }
+        _ => Err("cannot replace inside a scalar".into()),
+    }
+}
+
 fn pointer_remove(doc: &mut Data, pointer: &[String]) -> Result<(), String> {
     let Some((last, parent)) = pointer.split_last() else {
         return Err("cannot remove the whole document".into());
@@ -829,6 +1143,139 @@ fn pointer_remove(doc: &mut Data, pointer: &[String]) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    /// Applies the `patch` of a CUE program to its `base` (both in the same source).
+    fn run(src: &str) -> PatchOutcome {
+        let mut e = xdef_cue::Evaluation::from_sources(
+            vec![("p.cue".into(), src.to_owned())],
+            &xdef_cue::NoPackages,
+            Default::default(),
+        );
+        let b = e.lookup("base").expect("base");
+        let base = xdef_cue::export::export_data(&mut e.evaluator, b, &Default::default())
+            .expect("concrete base");
+        let p = e.lookup("patch").expect("patch");
+        let tree = patch_tree(&mut e.evaluator, p).expect("patch tree");
+        apply(&base, &tree)
+    }
+
+    fn json(o: &PatchOutcome) -> String {
+        match &o.result {
+            Some(d) => xdef_cue::encode::to_json(d, None),
+            None => format!("error: {}", o.warnings.join("; ")),
+        }
+    }
+
+    #[test]
+    fn base_elements_without_the_key_shift_the_slots() {
+        let o = run(r#"
+base: t: [{operator: "Exists"}]
+patch: {
+	// +patchKey=key
+	t: [{key: "a"}, {key: "b"}]
+}
+"#);
+        assert_eq!(
+            json(&o),
+            r#"{"t":[{"operator":"Exists","key":"a"},{"key":"b"}]}"#
+        );
+        assert!(
+            o.warnings.iter().any(|w| w.contains("slots shift")),
+            "{o:?}"
+        );
+    }
+
+    #[test]
+    fn open_patch_lists_may_be_shorter() {
+        let o = run(r#"
+base: l: [{n: 1}, {n: 2}]
+patch: l: [{m: 1}, ...]
+"#);
+        assert_eq!(json(&o), r#"{"l":[{"n":1,"m":1},{"n":2}]}"#);
+        let o = run(r#"
+base: l: [{n: 1}, {n: 2}]
+patch: l: [{m: 1}]
+"#);
+        assert!(json(&o).contains("incompatible list lengths"), "{o:?}");
+    }
+
+    #[test]
+    fn every_one_of_several_keys_must_appear_in_the_patch() {
+        let o = run(r#"
+base: l: [{b: {name: "x"}}]
+patch: {
+	// +patchKey=a.name,b.name
+	l: [{b: name: "y"}]
+}
+"#);
+        assert!(json(&o).contains("conflicting values"), "{o:?}");
+        assert!(o.warnings.iter().any(|w| w.contains("each must appear")));
+    }
+
+    #[test]
+    fn retain_keys_replaces_a_braced_struct_but_a_chain_marks_its_leaf() {
+        let o = run(r#"
+base: s: {k: {a: 1, b: 2}, other: 3}
+patch: s: {
+	// +patchStrategy=retainKeys
+	k: {a: 5}
+}
+"#);
+        assert_eq!(json(&o), r#"{"s":{"k":{"a":5},"other":3}}"#);
+        let o = run(r#"
+base: s: {k: {a: 1, b: 2}, other: 3}
+patch: s: {
+	// +patchStrategy=retainKeys
+	k: a: 5
+}
+"#);
+        assert_eq!(json(&o), r#"{"s":{"k":{"a":5,"b":2},"other":3}}"#);
+    }
+
+    #[test]
+    fn a_comment_before_a_chain_documents_only_its_leaf() {
+        // The key documents `a.b`; the sibling list `a.c` is unified by position.
+        let o = run(r#"
+base: a: {b: [{name: "x"}], c: [{name: "x"}]}
+patch: {
+	// +patchKey=name
+	a: b: [{name: "y"}]
+	a: c: [{name: "x", v: 1}]
+}
+"#);
+        assert_eq!(
+            json(&o),
+            r#"{"a":{"b":[{"name":"x"},{"name":"y"}],"c":[{"name":"x","v":1}]}}"#
+        );
+        assert_eq!(o.matches.len(), 1);
+        assert_eq!(o.matches[0].path, "a.b");
+    }
+
+    #[test]
+    fn markers_that_do_nothing_are_reported() {
+        let o = run(r#"
+base: {r: {limits: {cpu: "1"}}, s: {y: 2}}
+patch: {
+	// +patchStrategy=replace
+	r: limits: memory: "1Gi"
+	// +patchStrategy=jsonMergePatch
+	s: x: 1
+}
+"#);
+        assert_eq!(
+            json(&o),
+            r#"{"r":{"limits":{"cpu":"1","memory":"1Gi"}},"s":{"y":2,"x":1}}"#
+        );
+        assert!(
+            o.warnings.iter().any(|w| w.contains("kubevela#6379")),
+            "{o:?}"
+        );
+        assert!(
+            o.warnings
+                .iter()
+                .any(|w| w.contains("only read on the `patch` field"))
+        );
+    }
+
     #[test]
     fn marker_parsing_follows_kubevela() {
         assert_eq!(
@@ -846,6 +1293,30 @@ mod tests {
             markers("+patchKey=a\n+patchKey=b").patch_key.as_deref(),
             Some("b")
         );
+    }
+
+    #[test]
+    fn json_patch_replace_keeps_the_key_in_place() {
+        let base = Data::Struct(vec![
+            ("a".into(), Data::str("x")),
+            ("b".into(), Data::str("y")),
+        ]);
+        let ops = Data::List(vec![Data::Struct(vec![
+            ("op".into(), Data::str("replace")),
+            ("path".into(), Data::str("/a")),
+            ("value".into(), Data::str("z")),
+        ])]);
+        let out = json_patch(&base, &ops).expect("applies");
+        assert_eq!(
+            xdef_cue::encode::to_json(&out, None),
+            r#"{"a":"z","b":"y"}"#
+        );
+        let missing = Data::List(vec![Data::Struct(vec![
+            ("op".into(), Data::str("replace")),
+            ("path".into(), Data::str("/c")),
+            ("value".into(), Data::str("z")),
+        ])]);
+        assert!(json_patch(&base, &missing).is_err());
     }
 
     #[test]

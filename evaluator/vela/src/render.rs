@@ -60,6 +60,8 @@ impl Default for RenderInput {
 #[derive(Clone, Debug, Default)]
 pub struct Workload {
     pub output: Option<Data>,
+    /// The component's parameters (what its traits see as `context.parameter`).
+    pub parameter: Option<Data>,
     /// Auxiliary resources in the order they were added: (name, owner type, object).
     pub outputs: Vec<(Rc<str>, Option<String>, Data)>,
 }
@@ -85,6 +87,8 @@ pub struct TraitReport {
     pub warnings: Vec<String>,
     /// Names of auxiliary resources the trait added.
     pub added_outputs: Vec<Rc<str>>,
+    /// Names of auxiliary resources its `patchOutputs` patched.
+    pub patched_outputs: Vec<Rc<str>>,
 }
 
 fn context_data(
@@ -101,28 +105,35 @@ fn context_data(
         Some((_, slot)) => *slot = v,
         None => fields.push((Rc::from(k), v)),
     };
-    if matches!(
-        kind,
-        DefinitionKind::Component
+    match (kind, workload) {
+        // KubeVela pushes the component's parameters into the context it shares with
+        // the component's traits: a trait's `context.parameter` is the component's.
+        (DefinitionKind::Trait, Some(w)) => set(
+            "parameter",
+            w.parameter.clone().unwrap_or(Data::Struct(vec![])),
+        ),
+        (
+            DefinitionKind::Component
             | DefinitionKind::Trait
             | DefinitionKind::Workload
-            | DefinitionKind::Policy
-    ) {
-        set("parameter", input.parameter.clone());
+            | DefinitionKind::Policy,
+            _,
+        ) => set("parameter", input.parameter.clone()),
+        _ => {}
     }
     if let Some(w) = workload {
         if let Some(o) = &w.output {
             set("output", o.clone());
         }
-        set(
-            "outputs",
-            Data::Struct(
-                w.outputs
-                    .iter()
-                    .map(|(n, _, d)| (n.clone(), d.clone()))
-                    .collect(),
-            ),
-        );
+        // A map by name, as KubeVela builds it: of resources sharing a name, the last.
+        let mut outputs: Vec<(Rc<str>, Data)> = Vec::new();
+        for (n, _, d) in &w.outputs {
+            match outputs.iter_mut().find(|(k, _)| k == n) {
+                Some((_, slot)) => *slot = d.clone(),
+                None => outputs.push((n.clone(), d.clone())),
+            }
+        }
+        set("outputs", Data::Struct(outputs));
     }
     if let Some(t) = component_type {
         set("componentType", Data::str(t));
@@ -143,10 +154,12 @@ fn evaluate(
     input: &RenderInput,
     ctx: &Data,
 ) -> (Evaluation, Assembly) {
+    // KubeVela marshals both from Go maps, so their keys reach CUE sorted (and so does
+    // the order of anything a comprehension builds from them).
     let injected = format!(
         "context: {}\nparameter: {}\n",
-        encode::to_json(ctx, None),
-        encode::to_json(&input.parameter, None)
+        encode::to_json(&sorted_keys(ctx), None),
+        encode::to_json(&sorted_keys(&input.parameter), None)
     );
     let assembly = assemble(parse, def, kind, &injected);
     let evaluation = Evaluation::from_sources(
@@ -159,39 +172,110 @@ fn evaluate(
     (evaluation, assembly)
 }
 
-/// Errors under a path, grouped as KubeVela prints them, with positions kept.
+/// The data with the fields of every struct in byte order of their names, as Go's
+/// `encoding/json` writes a map.
+fn sorted_keys(d: &Data) -> Data {
+    match d {
+        Data::Struct(fields) => {
+            let mut fields: Vec<_> = fields
+                .iter()
+                .map(|(k, v)| (k.clone(), sorted_keys(v)))
+                .collect();
+            fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            Data::Struct(fields)
+        }
+        Data::List(items) => Data::List(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Errors grouped as KubeVela prints them (`FormatCUEError`): "User Errors" from `errs`,
+/// then "Parameter errors" and "Template errors", each line one CUE error (the cases of
+/// an empty disjunction on lines of their own), sorted, without repeats. An error that
+/// other fields only refer to is CUE's one error, reported once where it arises; here the
+/// copies (same message and position) are dropped, keeping the one under `parameter` (or
+/// any with a path).
+/// Positions are kept in the diagnostics.
 fn grouped_error(
     kind_word: &str,
     name: &str,
     user_errors: &[String],
     errors: &[(String, Diagnostic)],
 ) -> RenderError {
-    let mut message = format!("validation failed for {kind_word} {name}:\n");
+    // Drop the copies of an error that fields referring to it carry.
+    let mut kept: Vec<&(String, Diagnostic)> = Vec::new();
+    let bare = |(path, d): &(String, Diagnostic)| -> String {
+        d.message
+            .strip_prefix(path.as_str())
+            .and_then(|m| m.strip_prefix(": "))
+            .unwrap_or(&d.message)
+            .to_owned()
+    };
+    for e in errors {
+        let key = (e.1.range.start, bare(e));
+        match kept.iter().position(|k| (k.1.range.start, bare(k)) == key) {
+            Some(i) => {
+                // Where CUE reports it: under `parameter` if it arises there, else at
+                // a path rather than none.
+                let rank = |path: &str| match path {
+                    p if p.starts_with("parameter") => 2,
+                    "" => 0,
+                    _ => 1,
+                };
+                if rank(&e.0) > rank(&kept[i].0) {
+                    kept[i] = e;
+                }
+            }
+            None => kept.push(e),
+        }
+    }
+    let mut params: Vec<String> = Vec::new();
+    let mut template: Vec<String> = Vec::new();
+    for e in &kept {
+        let (path, d) = (&e.0, &e.1);
+        let group = if path.starts_with("parameter") {
+            &mut params
+        } else {
+            &mut template
+        };
+        group.extend(cue_error_lines(path, &bare(e), &d.message));
+    }
+    let mut message = format!("validation failed for {kind_word} {name}:");
     if !user_errors.is_empty() {
-        message.push_str("\nUser Errors:\n");
+        message.push_str("\n\nUser Errors:\n");
         for e in user_errors {
             message.push_str(&format!("  {e}\n"));
         }
     }
-    let (params, template): (Vec<_>, Vec<_>) = errors
-        .iter()
-        .partition(|(path, _)| path.starts_with("parameter"));
-    if !params.is_empty() {
-        message.push_str("\nParameter errors:\n");
-        for (_, d) in &params {
-            message.push_str(&format!("  {}\n", d.message));
+    for (title, mut lines) in [("Parameter errors", params), ("Template errors", template)] {
+        if lines.is_empty() {
+            continue;
         }
-    }
-    if !template.is_empty() {
-        message.push_str("\nTemplate errors:\n");
-        for (_, d) in &template {
-            message.push_str(&format!("  {}\n", d.message));
+        lines.sort();
+        lines.dedup();
+        message.push_str(&format!("\n\n{title}:\n"));
+        for l in lines {
+            message.push_str(&format!("  {l}\n"));
         }
     }
     RenderError {
-        message: message.trim_end().to_owned(),
-        diagnostics: errors.iter().map(|(_, d)| d.clone()).collect(),
+        message: message.trim_end_matches('\n').to_owned(),
+        diagnostics: kept.iter().map(|(_, d)| d.clone()).collect(),
     }
+}
+
+/// The lines CUE's error list has for one error: an empty disjunction is one error
+/// ("N errors in empty disjunction:") followed by one per case.
+fn cue_error_lines(path: &str, bare: &str, full: &str) -> Vec<String> {
+    if let Some((head, cases)) = bare.split_once(" errors in empty disjunction: ")
+        && head.chars().all(|c| c.is_ascii_digit())
+        && !path.is_empty()
+    {
+        let mut out = vec![format!("{path}: {head} errors in empty disjunction:")];
+        out.extend(cases.split("; ").map(|c| format!("{path}: {c}")));
+        return out;
+    }
+    vec![full.to_owned()]
 }
 
 fn to_diagnostic(
@@ -262,7 +346,16 @@ pub fn render_component(
     let fallback = def.template_range.as_ref().map_or(0, |r| r.start);
     let mut errors = compile_errors(&evaluation, &assembly, fallback);
     let user = user_errors(&mut evaluation);
-    let mut workload = Workload::default();
+    // Like KubeVela (`val.Validate()`), the whole template is checked, so an error in a
+    // parameter is reported there even when the output only refers to it.
+    let root = evaluation.root();
+    for e in permanent_errors(&mut evaluation, root) {
+        errors.push(to_diagnostic(&evaluation, &assembly, &e, fallback));
+    }
+    let mut workload = Workload {
+        parameter: Some(input.parameter.clone()),
+        ..Workload::default()
+    };
     match export_field(&mut evaluation, "output") {
         Some(Ok(data)) => workload.output = Some(data),
         Some(Err(errs)) => errors.extend(
@@ -415,14 +508,19 @@ pub fn apply_trait(
                 diagnostics: vec![],
             });
         };
-        let doc: String = evaluation
-            .vertex(v)
-            .origins
-            .iter()
-            .filter_map(|o| o.doc.as_deref())
-            .collect::<Vec<_>>()
-            .join("\n");
+        // CUE's doc convention: a comment before `patch: spec: x` documents the innermost
+        // field, so KubeVela does not see it on `patch`.
+        let doc = patch::field_doc(&mut evaluation.evaluator, v);
         let strategy = patch::markers(&doc).patch_strategy;
+        let mut notes = Vec::new();
+        if strategy.is_none() {
+            let written = patch::markers(&patch::written_doc(&evaluation.evaluator, v));
+            if let Some(s @ ("jsonPatch" | "jsonMergePatch")) = written.patch_strategy.as_deref() {
+                notes.push(format!(
+                    "patch: the comment with `+patchStrategy={s}` before `patch: <field>: ...` documents the innermost field of that chain (CUE's rule), not `patch`; write `patch: {{` with braces to mark `patch` itself"
+                ));
+            }
+        }
         let outcome = match strategy.as_deref() {
             Some("jsonMergePatch") => match xdef_cue::export::export_data(
                 &mut evaluation.evaluator,
@@ -493,13 +591,20 @@ pub fn apply_trait(
         report.matches = outcome.matches;
         match outcome.result {
             Some(result) => {
-                report.warnings = outcome.warnings;
+                report.warnings = notes;
+                report.warnings.extend(outcome.warnings);
                 workload.output = Some(result);
             }
             None => {
                 let reason = outcome.warnings.first().cloned().unwrap_or_default();
+                let mut message =
+                    format!("invalid patch trait {trait_type} into workload: {reason}");
+                // What else the patch noticed on the way often explains the failure.
+                for w in notes.iter().chain(outcome.warnings.iter().skip(1)) {
+                    message.push_str(&format!("\n  note: {w}"));
+                }
                 return Err(RenderError {
-                    message: format!("invalid patch trait {trait_type} into workload: {reason}"),
+                    message,
                     diagnostics: vec![],
                 });
             }
@@ -509,12 +614,16 @@ pub fn apply_trait(
         let ev = &mut evaluation.evaluator;
         ev.finalize(v);
         let v = ev.deref(v);
-        for (f, arc) in ev.arcs(v).collect::<Vec<_>>() {
-            if f.kind() != LabelKind::Regular {
-                continue;
-            }
-            let name = ev.label_str(f);
-            let Some(index) = workload.outputs.iter().position(|(n, _, _)| *n == name) else {
+        let targets: Vec<_> = ev
+            .arcs(v)
+            .filter(|(f, _)| f.kind() == LabelKind::Regular)
+            .map(|(f, arc)| (ev.label_str(f), arc))
+            .collect();
+        // Like KubeVela: every auxiliary resource (in the order they were added, this
+        // trait's own included) whose name patchOutputs has.
+        for index in 0..workload.outputs.len() {
+            let name = workload.outputs[index].0.clone();
+            let Some(&(_, arc)) = targets.iter().find(|(n, _)| *n == name) else {
                 continue;
             };
             let tree = match patch::patch_tree(ev, arc) {
@@ -528,19 +637,33 @@ pub fn apply_trait(
                     });
                 }
             };
+            // KubeVela unifies auxiliaries without options: no JSON (merge) patch here.
+            let mut notes = Vec::new();
+            let doc = patch::markers(&patch::field_doc(ev, arc));
+            if let Some(s @ ("jsonPatch" | "jsonMergePatch")) = doc.patch_strategy.as_deref() {
+                notes.push(format!(
+                    "patchOutputs.{name}: `+patchStrategy={s}` is not honoured in patchOutputs; KubeVela merges auxiliary resources strategically"
+                ));
+            }
             let outcome = patch::apply(&workload.outputs[index].2, &tree);
             match outcome.result {
                 Some(result) => workload.outputs[index].2 = result,
                 None => {
+                    let mut message = format!(
+                        "trait={trait_type}, to={name}, invalid patch trait into auxiliary workload: {}",
+                        outcome.warnings.first().cloned().unwrap_or_default()
+                    );
+                    for w in notes.iter().chain(outcome.warnings.iter().skip(1)) {
+                        message.push_str(&format!("\n  note: {w}"));
+                    }
                     return Err(RenderError {
-                        message: format!(
-                            "trait={trait_type}, to={name}, invalid patch trait into auxiliary workload: {}",
-                            outcome.warnings.first().cloned().unwrap_or_default()
-                        ),
+                        message,
                         diagnostics: vec![],
                     });
                 }
             }
+            report.patched_outputs.push(name);
+            report.warnings.extend(notes);
             report.warnings.extend(outcome.warnings);
             report.matches.extend(outcome.matches);
         }

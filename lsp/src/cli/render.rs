@@ -162,7 +162,7 @@ pub fn run(args: Args) -> ExitCode {
             Some(b) => match read_data(b) {
                 Ok(d) => Some(Workload {
                     output: Some(d),
-                    outputs: Vec::new(),
+                    ..Workload::default()
                 }),
                 Err(e) => {
                     eprintln!("xdef: {e}");
