@@ -1086,8 +1086,13 @@ struct Lexer<'a> {
     report: LexReport,
     /// Multi-line literals, whose lines do not start in code.
     multiline_spans: Vec<TextRange>,
+    /// Whether strings nested too deeply were reported.
+    too_deep: bool,
     index: &'a crate::LineIndex,
 }
+
+/// `MAX_DEPTH` of the external scanner (src/scanner.c): open strings it can track.
+const MAX_STRING_NESTING: usize = 100;
 
 fn closer_of(open: u8) -> u8 {
     match open {
@@ -1116,6 +1121,7 @@ fn lexical_check(text: &str, index: &crate::LineIndex) -> LexReport {
         pos: 0,
         stack: Vec::new(),
         multiline_spans: Vec::new(),
+        too_deep: false,
         report: LexReport {
             errors: Vec::new(),
             explained: Vec::new(),
@@ -1377,6 +1383,25 @@ impl<'a> Lexer<'a> {
 
     /// A string or bytes literal starting at `start` with `hashes` `#`s.
     fn string(&mut self, start: usize, hashes: usize) {
+        // The grammar's scanner keeps at most `MAX_STRING_NESTING` strings open (through
+        // interpolations); deeper ones are not parsed.
+        if !self.too_deep
+            && self
+                .stack
+                .iter()
+                .filter(|o| matches!(o, Open::Interpolation(..)))
+                .count()
+                >= MAX_STRING_NESTING
+        {
+            self.too_deep = true;
+            self.error(
+                start..start + hashes + 1,
+                start..self.text.len(),
+                format!(
+                    "string interpolations nested more than {MAX_STRING_NESTING} deep are not supported"
+                ),
+            );
+        }
         let quote = self.bytes[start + hashes];
         self.pos = start + hashes + 1;
         let mut multiline = false;
