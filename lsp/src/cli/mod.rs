@@ -36,6 +36,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Evaluate CUE and print concrete data, like `cue export`.
     Export(eval::ExportArgs),
+    /// Run the language server on stdin/stdout.
+    Lsp,
 }
 
 pub fn main() -> ExitCode {
@@ -46,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run_eval(args),
         Command::Render(args) => render::run(args),
         Command::Export(args) => eval::run_export(args),
+        Command::Lsp => crate::server::run(),
     }
 }
 
