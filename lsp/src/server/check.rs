@@ -68,7 +68,45 @@ pub fn check_file(parse: &xdef_syntax::Parse, max_steps: u64) -> Vec<xdef_vela::
 
 pub fn check_text(text: &str, max_steps: u64) -> CheckOutput {
     let parse = xdef_syntax::parse(text.to_owned());
-    check_parse(&parse, max_steps)
+    let mut out = check_parse(&parse, max_steps);
+    for d in &mut out.diagnostics {
+        if d.range.is_empty() {
+            d.range = widen(&parse, d.range.start);
+        }
+    }
+    out.diagnostics.sort_by(|a, b| {
+        (a.range.start, a.range.end, &a.message).cmp(&(b.range.start, b.range.end, &b.message))
+    });
+    out.diagnostics
+        .dedup_by(|a, b| a.range == b.range && a.message == b.message);
+    out
+}
+
+/// A position reported without extent becomes the expression that starts there
+/// (`context.nmae`, `80`), on one line, so that editors can underline it.
+fn widen(parse: &xdef_syntax::Parse, start: usize) -> Range<usize> {
+    let text = parse.text();
+    let root = parse.tree().root_node();
+    let Some(mut node) = root.named_descendant_for_byte_range(start, start) else {
+        return start..start;
+    };
+    if node.start_byte() != start {
+        return start..start;
+    }
+    while let Some(p) = node.parent() {
+        if p.start_byte() != start
+            || !matches!(
+                p.kind(),
+                "selector_expression" | "index_expression" | "call_expression" | "postfix_expression"
+            )
+        {
+            break;
+        }
+        node = p;
+    }
+    let end = node.end_byte().max(start);
+    let line_end = text[start..].find(['\n', '\r']).map_or(text.len(), |i| start + i);
+    start..end.min(line_end)
 }
 
 pub fn check_parse(parse: &xdef_syntax::Parse, max_steps: u64) -> CheckOutput {

@@ -92,14 +92,16 @@ pub struct State {
     settings: RwLock<Settings>,
     outgoing: OutgoingTx,
     check_done: AtomicBool,
+    /// The client answers `workspace/configuration`.
+    config_pull: AtomicBool,
     workspace: workspace::Workspace,
 }
 
+#[derive(Clone)]
 pub struct Backend {
     client: Client,
     state: Arc<State>,
     worker: Worker,
-    config_pull: AtomicBool,
 }
 
 /// The text of a panic payload.
@@ -135,6 +137,7 @@ impl Backend {
             settings: RwLock::new(Settings::default()),
             outgoing: tx,
             check_done: AtomicBool::new(false),
+            config_pull: AtomicBool::new(false),
             workspace: workspace::Workspace::default(),
         });
         // The one task that sends diagnostics, in the order they were produced.
@@ -173,7 +176,6 @@ impl Backend {
             client,
             state,
             worker,
-            config_pull: AtomicBool::new(false),
         }
     }
 
@@ -220,10 +222,18 @@ impl Backend {
         }
     }
 
-    async fn pull_configuration(&self) {
-        if !self.config_pull.load(Ordering::Relaxed) {
+    /// Asks the client for the `xdef` settings, in a task of its own: a handler must not
+    /// wait for the client (after `exit` its answer is never read, and the handler would
+    /// keep the server from ending).
+    fn pull_configuration(&self) {
+        if !self.state.config_pull.load(Ordering::Relaxed) {
             return;
         }
+        let this = self.clone();
+        tokio::spawn(async move { this.pull_configuration_now().await });
+    }
+
+    async fn pull_configuration_now(&self) {
         let items = vec![ConfigurationItem {
             scope_uri: None,
             section: Some("xdef".into()),
@@ -392,7 +402,7 @@ impl LanguageServer for Backend {
             .as_ref()
             .and_then(|w| w.configuration)
             .unwrap_or(false);
-        self.config_pull.store(pull, Ordering::Relaxed);
+        self.state.config_pull.store(pull, Ordering::Relaxed);
         let mut roots: Vec<std::path::PathBuf> = Vec::new();
         if let Some(folders) = &params.workspace_folders {
             roots.extend(folders.iter().filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned())));
@@ -477,7 +487,7 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         self.state.workspace.index_in_background();
-        self.pull_configuration().await;
+        self.pull_configuration();
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -544,7 +554,7 @@ impl LanguageServer for Backend {
         if changed {
             self.recheck_all();
         }
-        self.pull_configuration().await;
+        self.pull_configuration();
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {

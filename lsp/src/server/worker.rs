@@ -98,6 +98,10 @@ fn run(inner: Arc<(Mutex<Queue>, Condvar)>, on_check: OnCheck) {
             let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
             loop {
                 if q.shutdown {
+                    // Dropping the tasks drops their reply channels: waiting requests
+                    // answer with an error instead of waiting forever.
+                    q.tasks.clear();
+                    q.checks.clear();
                     return;
                 }
                 if let Some(t) = q.tasks.pop_front() {
