@@ -65,6 +65,7 @@ pub fn actions(snap: &Snapshot, range: Range<usize>, diagnostics: &[Diagnostic])
     let parse = &*snap.parse;
     let text = parse.text();
     let mut out = Vec::new();
+    let mut imports_offered: Vec<String> = Vec::new();
     for d in diagnostics {
         let r = super::encoding::offset_range(&snap.rope, d.range, snap.encoding);
         if let Some(s) = suggestion(&d.message) {
@@ -102,11 +103,15 @@ pub fn actions(snap: &Snapshot, range: Range<usize>, diagnostics: &[Diagnostic])
         }
         if let Some(name) = d
             .message
-            .strip_prefix("reference \"")
-            .and_then(|m| m.split('"').next())
+            .find("reference \"")
+            .and_then(|i| d.message[i + "reference \"".len()..].split('"').next())
+            .filter(|_| d.message.ends_with("not found"))
         {
             let kind = syntax::definition_kind(parse);
-            if let Some(path) = packages::path_for_name(name, kind) {
+            if let Some(path) = packages::path_for_name(name, kind)
+                .filter(|p| !imports_offered.contains(p))
+            {
+                imports_offered.push(path.clone());
                 let (at, insert) = import_insertion(parse, &path);
                 out.push(edit_action(
                     snap,

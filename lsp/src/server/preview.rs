@@ -152,19 +152,23 @@ fn parameter_structs(parse: &Parse) -> Vec<Node<'_>> {
         .collect()
 }
 
-fn read_inputs(dir: &Path, name: &str) -> Option<(Data, PathBuf)> {
+/// The inputs file of a definition in `dir`, if there is one: Ok(None) when there is none,
+/// Err when it cannot be read.
+fn read_inputs(dir: &Path, name: &str) -> Result<Option<(Data, PathBuf)>, String> {
     for ext in ["json", "yaml", "yml", "cue"] {
         let path = dir.join(format!("{name}.{ext}"));
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
         let data = if ext.starts_with('y') {
-            encode::yaml_to_data(&text).ok()?
+            encode::yaml_to_data(&text).map_err(|e| format!("{}: {e}", path.display()))?
         } else {
             let mut e = Evaluation::from_sources(vec![(path.display().to_string(), text)], &NoPackages, Default::default());
-            e.export_root().ok()?
+            e.export_root().map_err(|d| {
+                format!("{}: {}", path.display(), d.first().map(|d| d.text()).unwrap_or_default())
+            })?
         };
-        return Some((data, path));
+        return Ok(Some((data, path)));
     }
-    None
+    Ok(None)
 }
 
 /// Parameters for a preview, and where they came from.
@@ -176,8 +180,15 @@ fn inputs(parse: &Parse, name: &str, settings: &Settings, roots: &[PathBuf]) -> 
         } else {
             roots.first().map_or(dir.clone(), |r| r.join(&dir))
         };
-        if let Some((d, path)) = read_inputs(&dir, name) {
-            return (d, path.display().to_string());
+        match read_inputs(&dir, name) {
+            Ok(Some((d, path))) => return (d, path.display().to_string()),
+            Ok(None) => {}
+            Err(e) => {
+                return (
+                    Data::Struct(placeholders(parse, &parameter_structs(parse), 0)),
+                    format!("defaults and placeholders (could not read {e})"),
+                );
+            }
         }
     }
     (
