@@ -121,6 +121,8 @@ fn a_panic_answers_that_request_with_an_error_and_the_server_lives_on() {
     let r = s.response(id);
     assert_eq!(r["error"]["code"], -32603, "{r}");
     assert!(r["error"]["message"].as_str().unwrap().contains("deliberate panic"));
+    // A panic in a notification handler is dropped too.
+    s.notify("xdef/debugPanicNotification", json!({}));
     let (u, text, _) = open_checked(&mut s, "component.cue");
     let h = s.request("textDocument/hover", at(&u, pos(&text, "image:", 1, 1)));
     assert!(h["contents"]["value"].as_str().unwrap().contains("Which image"));

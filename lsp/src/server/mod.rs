@@ -76,13 +76,69 @@ pub fn run() -> std::process::ExitCode {
         #[cfg(any(debug_assertions, feature = "debug-requests"))]
         let builder = builder
             .custom_method("xdef/debugPanic", Backend::debug_panic)
+            .custom_method("xdef/debugPanicNotification", Backend::debug_panic_notification)
             .custom_method("xdef/debugSleep", Backend::debug_sleep);
         let (service, socket) = builder.finish();
-        Server::new(stdin, stdout, socket).serve(service).await;
+        Server::new(stdin, stdout, socket)
+            .serve(CatchPanics(service))
+            .await;
     });
     // The evaluation thread may be busy; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
     std::process::ExitCode::SUCCESS
+}
+
+/// The request boundary: a panic while handling a message answers that request with an
+/// internal error (notifications are dropped) and the server goes on. Locks poisoned by the
+/// panic are recovered everywhere (`unwrap_or_else(|e| e.into_inner())`).
+struct CatchPanics<S>(S);
+
+impl<S> tower::Service<tower_lsp_server::jsonrpc::Request> for CatchPanics<S>
+where
+    S: tower::Service<
+            tower_lsp_server::jsonrpc::Request,
+            Response = Option<tower_lsp_server::jsonrpc::Response>,
+        >,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = Option<tower_lsp_server::jsonrpc::Response>;
+    type Error = S::Error;
+    type Future = futures::future::BoxFuture<'static, std::result::Result<Self::Response, S::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::result::Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: tower_lsp_server::jsonrpc::Request) -> Self::Future {
+        use futures::FutureExt;
+        let id = req.id().cloned();
+        let method = req.method().to_owned();
+        let fut = self.0.call(req);
+        Box::pin(async move {
+            match std::panic::AssertUnwindSafe(fut).catch_unwind().await {
+                Ok(r) => r,
+                Err(p) => {
+                    let message = panic_message(&p);
+                    eprintln!("xdef lsp: internal error in {method}: {message}");
+                    Ok(id.map(|id| {
+                        tower_lsp_server::jsonrpc::Response::from_error(
+                            id,
+                            Error {
+                                code: ErrorCode::InternalError,
+                                message: format!("xdef: internal error in {method}: {message}")
+                                    .into(),
+                                data: None,
+                            },
+                        )
+                    }))
+                }
+            }
+        })
+    }
 }
 
 /// Shared state, reachable from handlers and from the evaluation thread.
@@ -202,6 +258,12 @@ impl Backend {
         let enc = self.encoding();
         let diags = diagnostics::tier1(doc);
         diagnostics::publish(&self.state.outgoing, uri, doc, enc, &diags);
+        // Build the scope index now, off the handler, so that the completion or hover that
+        // usually follows an edit finds it ready (one that comes first builds it itself).
+        let (cache, parse) = (doc.cache.clone(), doc.parse.clone());
+        tokio::task::spawn_blocking(move || {
+            cache.scope.get_or_init(|| scope::Index::build(&parse));
+        });
         let settings = self.settings();
         self.worker.schedule_check(
             uri.clone(),
@@ -300,11 +362,22 @@ impl Backend {
             .map_err(|m| Error::invalid_params(m))
     }
 
+    /// Panics, to test the request boundary (not inside `guard`: the service wrapper
+    /// catches it).
     #[cfg(any(debug_assertions, feature = "debug-requests"))]
-    async fn debug_panic(&self, _params: Value) -> Result<Value> {
-        guard("xdef/debugPanic", || -> Value {
-            panic!("deliberate panic (xdef/debugPanic)")
-        })
+    async fn debug_panic(&self, params: Value) -> Result<Value> {
+        if params.get("never").is_none() {
+            panic!("deliberate panic (xdef/debugPanic)");
+        }
+        Ok(Value::Null)
+    }
+
+    /// The same in a notification handler.
+    #[cfg(any(debug_assertions, feature = "debug-requests"))]
+    async fn debug_panic_notification(&self, params: Value) {
+        if params.get("never").is_none() {
+            panic!("deliberate panic (xdef/debugPanicNotification)");
+        }
     }
 
     #[cfg(any(debug_assertions, feature = "debug-requests"))]
@@ -370,10 +443,6 @@ enum CheckDone {}
 impl notification::Notification for CheckDone {
     type Params = Value;
     const METHOD: &'static str = "xdef/checkDone";
-}
-
-fn to_uri_string(uri: &Uri) -> String {
-    uri.as_str().to_owned()
 }
 
 impl LanguageServer for Backend {
@@ -765,7 +834,3 @@ impl LanguageServer for Backend {
     }
 }
 
-#[allow(dead_code)]
-fn _unused(u: &Uri) -> String {
-    to_uri_string(u)
-}
