@@ -66,6 +66,10 @@ fn conflicts_carry_related_information() {
     let (_, _, d) = open_checked(&mut s, "conflict.cue");
     snapshot!("conflict_diagnostics", render_diagnostics(&d));
     assert!(d["diagnostics"][0]["relatedInformation"].is_array());
+    // In a definition's template too (positions mapped back from the assembled program).
+    let (_, _, d) = open_checked(&mut s, "conflict-def.cue");
+    snapshot!("conflict_definition_diagnostics", render_diagnostics(&d));
+    assert!(d["diagnostics"][0]["relatedInformation"].is_array());
     s.shutdown();
 }
 

@@ -49,12 +49,47 @@ macro_rules! snapshot {
     }};
 }
 
+/// JSON with sorted keys, two-space indented: stable whatever serde_json's features
+/// (`preserve_order`, `arbitrary_precision`) the workspace build unifies.
+pub fn canonical_json(v: &Value) -> String {
+    fn go(v: &Value, indent: usize, out: &mut String) {
+        let pad = "  ".repeat(indent + 1);
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                out.push_str("{\n");
+                for (i, k) in keys.iter().enumerate() {
+                    out.push_str(&format!("{pad}{}: ", Value::String((*k).clone())));
+                    go(&m[*k], indent + 1, out);
+                    out.push_str(if i + 1 < keys.len() { ",\n" } else { "\n" });
+                }
+                out.push_str(&"  ".repeat(indent));
+                out.push('}');
+            }
+            Value::Array(a) if !a.is_empty() => {
+                out.push_str("[\n");
+                for (i, x) in a.iter().enumerate() {
+                    out.push_str(&pad);
+                    go(x, indent + 1, out);
+                    out.push_str(if i + 1 < a.len() { ",\n" } else { "\n" });
+                }
+                out.push_str(&"  ".repeat(indent));
+                out.push(']');
+            }
+            Value::Number(n) => out.push_str(&n.to_string()),
+            other => out.push_str(&serde_json::to_string(other).unwrap()),
+        }
+    }
+    let mut out = String::new();
+    go(v, 0, &mut out);
+    out
+}
+
 #[macro_export]
 macro_rules! json_snapshot {
     ($name:expr, $value:expr) => {{
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/snapshots"));
-        settings.set_prepend_module_to_snapshot(false);
-        settings.bind(|| insta::assert_json_snapshot!($name, $value));
+        let value: serde_json::Value = $value;
+        $crate::snapshot!($name, $crate::lsp_common::canonical_json(&value));
     }};
 }
