@@ -260,9 +260,16 @@ impl Backend {
         diagnostics::publish(&self.state.outgoing, uri, doc, enc, &diags);
         // Build the scope index now, off the handler, so that the completion or hover that
         // usually follows an edit finds it ready (one that comes first builds it itself).
+        // The workspace symbols of the document are refreshed there too.
         let (cache, parse) = (doc.cache.clone(), doc.parse.clone());
+        let (state, doc_uri, version) = (self.state.clone(), uri.clone(), doc.version);
         tokio::task::spawn_blocking(move || {
             cache.scope.get_or_init(|| scope::Index::build(&parse));
+            // Only if still open at this version (a late task must not undo a newer one).
+            let docs = state.docs.lock().unwrap_or_else(|e| e.into_inner());
+            if docs.get(&doc_uri).map(|d| d.version) == Some(version) {
+                state.workspace.update_open(&doc_uri, &parse);
+            }
         });
         let settings = self.settings();
         self.worker.schedule_check(
@@ -568,7 +575,6 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         let mut docs = self.state.docs.lock().unwrap_or_else(|e| e.into_inner());
         let doc = Document::new(params.text_document.version, params.text_document.text);
-        self.state.workspace.update_open(&uri, &doc.parse);
         self.after_change(&uri, &doc);
         docs.insert(uri, doc);
     }
