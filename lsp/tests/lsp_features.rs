@@ -451,3 +451,16 @@ fn preview_inputs_from_the_inputs_path() {
     let _ = std::fs::remove_dir_all(&dir);
     s.shutdown();
 }
+
+#[test]
+fn hover_header_and_attribute_keys() {
+    let mut s = server();
+    let (u, text, _) = open_checked(&mut s, "sidecar.cue");
+    let mut out = String::new();
+    out += "## appliesToWorkloads\n";
+    out += &hover_text(&mut s, &u, &text, "appliesToWorkloads", 0, 2);
+    out += "\n## type\n";
+    out += &hover_text(&mut s, &u, &text, "type: \"trait\"", 0, 1);
+    snapshot!("hover_schema_keys", out);
+    s.shutdown();
+}

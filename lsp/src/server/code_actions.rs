@@ -215,3 +215,21 @@ fn status_to_struct(snap: &Snapshot, parse: &Parse, range: Range<usize>) -> Opti
         false,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::suggestion;
+
+    #[test]
+    fn suggestions_in_messages() {
+        assert_eq!(
+            suggestion("context.nmae does not exist (did you mean `context.name`?)").as_deref(),
+            Some("context.name")
+        );
+        assert_eq!(
+            suggestion("json: unknown field \"podDisruptve\" (did you mean \"podDisruptive\"?)").as_deref(),
+            Some("podDisruptive")
+        );
+        assert_eq!(suggestion("no hint here"), None);
+    }
+}

@@ -418,7 +418,7 @@ fn enclosing_struct(parse: &Parse, offset: usize) -> tree_sitter::Node<'_> {
         .unwrap_or_else(|| parse.tree().root_node())
 }
 
-const HEADER_KEYS: &[(&str, &str)] = &[
+pub const HEADER_KEYS: &[(&str, &str)] = &[
     ("type", "The definition type: component, trait, policy, workflow-step or workload."),
     ("alias", "A short alternative name."),
     ("description", "What the definition does (shown in `vela show` and the UI)."),
@@ -466,7 +466,7 @@ const K8S_METADATA: &[(&str, &str)] = &[
     ("annotations", "Annotations, a map of strings."),
 ];
 
-fn ty_keys(ty: &Ty) -> Option<&'static [(&'static str, Ty)]> {
+pub fn ty_keys(ty: &Ty) -> Option<&'static [(&'static str, Ty)]> {
     match ty {
         Ty::Object(fields) => Some(fields),
         Ty::ListOf(inner) => ty_keys(inner),
@@ -586,7 +586,7 @@ fn complete_labels(
     }
 }
 
-fn ty_name(ty: &Ty) -> String {
+pub fn ty_name(ty: &Ty) -> String {
     match ty {
         Ty::Str => "string".into(),
         Ty::Bool => "bool".into(),

@@ -91,6 +91,9 @@ pub fn hover(snap: &Snapshot, offset: usize) -> Option<Hover> {
                     }
                 }
             }
+            if let Some(note) = schema_note(parse, path, kind) {
+                out.push_str(&format!("\n{note}\n"));
+            }
             out.push_str(&format!("\n`{}`", display_path(path)));
         }
         Symbol::Context(None) => {
@@ -163,6 +166,42 @@ pub fn hover(snap: &Snapshot, offset: usize) -> Option<Hover> {
             value: out.trim_end().to_owned(),
         }),
         range: Some(snap.range(range)),
+    })
+}
+
+/// What the definition header's schema says about a header key or an `attributes` key.
+fn schema_note(parse: &xdef_syntax::Parse, path: &str, kind: Option<DefinitionKind>) -> Option<String> {
+    let header = syntax::header_field(parse).and_then(|h| syntax::field_name(parse, h))?;
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.first() != Some(&header.as_str()) || parts.len() < 2 {
+        return None;
+    }
+    if parts.len() == 2 {
+        return super::completion::HEADER_KEYS
+            .iter()
+            .find(|(k, _)| *k == parts[1])
+            .map(|(_, doc)| format!("Definition header: {doc}"));
+    }
+    if parts[1] != "attributes" {
+        return None;
+    }
+    let k = kind?;
+    let mut keys: Option<&[(&str, xdef_vela::schema::Ty)]> = Some(xdef_vela::schema::attributes_schema(k));
+    let mut found = None;
+    for c in &parts[2..] {
+        if c.starts_with('[') {
+            continue;
+        }
+        let entry = keys.and_then(|ks| ks.iter().find(|(n, _)| n == c))?;
+        found = Some(&entry.1);
+        keys = super::completion::ty_keys(&entry.1);
+    }
+    found.map(|ty| {
+        format!(
+            "`attributes` of a {} definition: `{}`",
+            k.type_name(),
+            super::completion::ty_name(ty)
+        )
     })
 }
 
