@@ -234,3 +234,29 @@ fn full_document_sync_is_accepted() {
     assert!(render_diagnostics(&d).contains("conflicting values"));
     s.shutdown();
 }
+
+#[test]
+fn fast_answers_do_not_wait_for_evaluation() {
+    // 64,000 fields to evaluate: seconds of work for the evaluation thread.
+    let mut s = server_with(json!({"initializationOptions": {"xdef": {"evaluation": {"budgetSteps": 100000000}}}}));
+    let u = uri("slow.cue");
+    let text = fixture("slow.cue");
+    s.open(&u, &text);
+    s.wait_diagnostics(&u, |p| p["version"] == 1);
+    let check_done = |m: &Value| m["method"] == "xdef/checkDone";
+    let h = s.request("textDocument/hover", at(&u, pos(&text, "i * j", 0, 0)));
+    assert!(!h.is_null());
+    let c = s.request("textDocument/completion", at(&u, pos(&text, "i * j", 0, 0)));
+    assert!(!c["items"].as_array().unwrap().is_empty());
+    let f = s.request("textDocument/formatting", json!({"textDocument": {"uri": u}, "options": {"tabSize": 4, "insertSpaces": false}}));
+    assert!(f.is_array());
+    let sym = s.request("textDocument/documentSymbol", json!({"textDocument": {"uri": u}}));
+    assert!(sym.is_array());
+    assert!(!s.seen(check_done), "the answers came before the evaluation finished");
+    // An edit during the evaluation gets its syntax diagnostics at once, too.
+    let v = s.change(&u, json!([{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "x: ][\n"}]));
+    let d = s.wait_diagnostics(&u, |p| p["version"] == json!(v));
+    assert!(!d["diagnostics"].as_array().unwrap().is_empty(), "{d}");
+    assert!(!s.seen(check_done));
+    s.shutdown();
+}

@@ -275,6 +275,14 @@ impl Server {
         d
     }
 
+    /// Whether a message `pred` accepts has arrived (without waiting).
+    pub fn seen(&mut self, pred: impl Fn(&Value) -> bool) -> bool {
+        while let Ok(m) = self.rx.try_recv() {
+            self.pending.push_back(m);
+        }
+        self.pending.iter().any(pred)
+    }
+
     /// Drops buffered messages.
     pub fn clear(&mut self) {
         while let Ok(m) = self.rx.try_recv() {
