@@ -128,7 +128,7 @@ pub fn check_parse(parse: &xdef_syntax::Parse, max_steps: u64) -> CheckOutput {
         .iter()
         .any(|d| d.message.starts_with("evaluation budget exceeded"));
     let def = &result.definition;
-    let syntax_ok = parse.tree().root_node().has_error() == false;
+    let syntax_ok = !parse.tree().root_node().has_error();
     if let (true, Some(kind), Some(_)) = (syntax_ok, def.kind, &def.template_body) {
         if out.budget_exhausted {
             return out;
@@ -163,9 +163,12 @@ fn from_vela(d: &xdef_vela::Diagnostic) -> Diag {
     }
 }
 
-/// Errors found by walking an evaluation: (position, text, related positions).
+/// An error found by walking an evaluation: position, text, CUE path, related positions.
+type WalkedError = (usize, String, String, Vec<(Range<usize>, String)>);
+
+/// What walking an evaluation found.
 struct Walked {
-    errors: Vec<(usize, String, String, Vec<(Range<usize>, String)>)>,
+    errors: Vec<WalkedError>,
     values: Vec<(Range<usize>, String)>,
 }
 
@@ -262,7 +265,7 @@ fn walk(
 
 fn attach_related(
     diags: &mut [Diag],
-    errors: &[(usize, String, String, Vec<(Range<usize>, String)>)],
+    errors: &[WalkedError],
 ) {
     for d in diags.iter_mut() {
         if let Some((_, _, _, related)) = errors

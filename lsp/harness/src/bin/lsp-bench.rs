@@ -27,7 +27,7 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[i]
 }
 
-fn report(name: &str, v: &mut Vec<f64>) {
+fn report(name: &str, v: &mut [f64]) {
     let p50 = percentile(v, 0.5);
     let p95 = percentile(v, 0.95);
     let max = v.iter().cloned().fold(f64::MIN, f64::max);
@@ -53,7 +53,7 @@ fn main() {
     let edits: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(200);
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
     let text = std::fs::read_to_string(format!("{root}/webservice.cue")).expect("fixture");
-    println!("xdef lsp latency: {} ({} lines), {edits} edits, binary {bin}", "webservice.cue", text.lines().count());
+    println!("xdef lsp latency: webservice.cue ({} lines), {edits} edits, binary {bin}", text.lines().count());
 
     let mut s = Server::spawn(&bin);
     s.initialize(json!({"initializationOptions": {"checkDoneNotifications": true, "xdef": {"diagnostics": {"delayMs": 0}}}}));
