@@ -2,6 +2,7 @@
 //! Command-line entry points live in [`cli`], one module per command.
 
 mod cli;
+mod server;
 
 fn main() -> std::process::ExitCode {
     cli::main()

@@ -113,10 +113,15 @@ impl DefinitionFile {
     }
 }
 
-/// Whether a parsed file looks like an X-Definition — a top-level `template` field, or a
-/// header `name: {type: "component" | "trait" | ...}` (a definition whose template is
-/// missing) — as opposed to plain CUE.
+/// Whether a parsed file is an X-Definition (see [`has_definition_shape`]) or a bare
+/// template (see [`bare_template_kind`]), as opposed to plain CUE.
 pub fn looks_like_definition(parse: &xdef_syntax::Parse) -> bool {
+    has_definition_shape(parse) || bare_template_kind(parse).is_some()
+}
+
+/// A top-level `template` field, or a header `name: {type: "component" | "trait" | ...}`
+/// (a definition whose template is missing).
+fn has_definition_shape(parse: &xdef_syntax::Parse) -> bool {
     parse.root().decls().any(|decl| {
         let Decl::Field(f) = decl else { return false };
         if let Some(LabelName::Ident(i)) = f.label().and_then(|l| l.name()) {
@@ -159,7 +164,7 @@ pub fn bare_template_kind(parse: &xdef_syntax::Parse) -> Option<DefinitionKind> 
         }
     }
     let has = |name: &str| fields.iter().any(|f| f == name);
-    if has("template") || looks_like_definition(parse) || root.package().is_some() {
+    if has("template") || has_definition_shape(parse) || root.package().is_some() {
         return None;
     }
     if !["output", "outputs", "patch", "patchOutputs", "parameter"]

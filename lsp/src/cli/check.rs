@@ -5,9 +5,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xdef_cue::eval::ErrorKind;
-use xdef_cue::{Budget, Evaluation, NoPackages, SourceFile, Value};
-use xdef_vela::check::{CheckOptions, check_definition};
 use xdef_vela::{Diagnostic, Severity};
 
 #[derive(clap::Args)]
@@ -101,80 +98,10 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// Diagnostics of one file: a definition check, or a plain CUE check.
+/// Diagnostics of one file: a definition check, or a plain CUE check (shared with the
+/// language server's evaluation tier).
 pub fn check_file(parse: &xdef_syntax::Parse) -> Vec<Diagnostic> {
-    if xdef_vela::definition::looks_like_definition(parse)
-        || xdef_vela::definition::bare_template_kind(parse).is_some()
-    {
-        return check_definition(parse, &CheckOptions::default()).diagnostics;
-    }
-    let mut out: Vec<Diagnostic> = parse
-        .errors()
-        .into_iter()
-        .map(|e| Diagnostic::error(e.range, e.message))
-        .collect();
-    if !out.is_empty() {
-        return out;
-    }
-    let text = parse.text().to_owned();
-    let mut evaluation = Evaluation::from_files(
-        vec![SourceFile {
-            name: "file.cue".into(),
-            parse: xdef_syntax::parse(text),
-        }],
-        &NoPackages,
-        Budget {
-            max_steps: 2_000_000,
-            ..Budget::default()
-        },
-    );
-    for d in evaluation.compile_diagnostics() {
-        let at = d.span.as_ref().map_or(0, |s| s.range.start);
-        out.push(Diagnostic {
-            severity: Severity::Error,
-            range: at..at,
-            message: d.text(),
-            path: d.path.clone(),
-        });
-    }
-    let root = evaluation.root();
-    evaluation.evaluator.finalize_deep(root);
-    let mut stack = vec![root];
-    let mut seen = 0;
-    while let Some(v) = stack.pop() {
-        seen += 1;
-        if seen > 200_000 {
-            break;
-        }
-        let v = evaluation.evaluator.deref(v);
-        if let Value::Bottom(e) = evaluation.evaluator.value(v).clone() {
-            if matches!(
-                e.kind,
-                ErrorKind::Eval | ErrorKind::StructuralCycle | ErrorKind::Budget
-            ) {
-                let e = if e.vertex.is_none() {
-                    std::rc::Rc::new(xdef_cue::EvalError {
-                        vertex: Some(v),
-                        ..(*e).clone()
-                    })
-                } else {
-                    e
-                };
-                let d = evaluation.diagnostic(&e);
-                let at = d.span.as_ref().map_or(0, |s| s.range.start);
-                out.push(Diagnostic {
-                    severity: Severity::Error,
-                    range: at..at,
-                    message: d.text(),
-                    path: d.path,
-                });
-            }
-            continue;
-        }
-        stack.extend(evaluation.evaluator.arcs(v).map(|(_, a)| a));
-    }
-    out.sort_by_key(|d| d.range.start);
-    out
+    crate::server::check_file(parse, 2_000_000)
 }
 
 fn json_escape(s: &str) -> String {

@@ -45,6 +45,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Evaluate CUE and print concrete data, like `cue export`.
     Export(eval::ExportArgs),
+    /// Run the language server on stdin/stdout.
+    Lsp,
 }
 
 pub fn main() -> ExitCode {
@@ -58,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Test(args) => test::run(args),
         Command::Export(args) => eval::run_export(args),
+        Command::Lsp => crate::server::run(),
     }
 }
 
