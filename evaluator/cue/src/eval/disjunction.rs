@@ -127,7 +127,7 @@ impl Evaluator {
                                 None => next.push((u, default)),
                             }
                         }
-                        Err(conflict) => conflicts.push(conflict.to_string()),
+                        Err(conflict) => conflicts.push(disjunct_first(conflict).to_string()),
                     }
                 }
             }
@@ -373,5 +373,20 @@ fn same_atom(a: &Atom, b: &Atom) -> bool {
         (Some(x), Some(y)) => x.same(y),
         (None, None) => a.describe() == b.describe(),
         _ => false,
+    }
+}
+
+/// CUE names a failed disjunct's value first when two values of the same kind conflict
+/// (`"TCP" | "UDP"` unified with `"SCTP"`: `conflicting values "TCP" and "SCTP"`), and the
+/// other value first when their kinds differ.
+fn disjunct_first(conflict: crate::value::AtomConflict) -> crate::value::AtomConflict {
+    match conflict {
+        crate::value::AtomConflict::Values { left, right } => {
+            crate::value::AtomConflict::Values {
+                left: right,
+                right: left,
+            }
+        }
+        other => other,
     }
 }
