@@ -115,6 +115,21 @@ fn dedup_same_cause(diagnostics: &mut Vec<Diagnostic>) {
     *diagnostics = kept;
 }
 
+/// Evaluates an assembled template the way KubeVela compiles it: with the `vela/*`
+/// packages of its definition type, and with list arithmetic (`a + b`, `l * n`) as the
+/// `list.Concat`/`list.Repeat` KubeVela 1.11+ rewrites it to.
+pub fn evaluate_template(text: String, kind: DefinitionKind, budget: Budget) -> Evaluation {
+    let mut evaluation = Evaluation::from_sources(
+        vec![("template.cue".into(), text)],
+        &VelaPackages {
+            set: kind.package_set(),
+        },
+        budget,
+    );
+    evaluation.evaluator.legacy_list_arithmetic = true;
+    evaluation
+}
+
 /// The program KubeVela compiles for this template: imports, the template body, the
 /// `context` schema. `parameter` is the template's own.
 pub fn assemble(
@@ -147,13 +162,7 @@ fn check_template(
 ) -> Vec<Diagnostic> {
     let assembly = assemble(parse, definition, kind, "");
     let template_start = definition.template_range.as_ref().map_or(0, |r| r.start);
-    let mut evaluation = Evaluation::from_sources(
-        vec![("template.cue".into(), assembly.text.clone())],
-        &VelaPackages {
-            set: kind.package_set(),
-        },
-        options.budget,
-    );
+    let mut evaluation = evaluate_template(assembly.text.clone(), kind, options.budget);
     let mut out = Vec::new();
     let map = |span: Option<&xdef_cue::ir::Span>| -> usize {
         span.and_then(|s| {
@@ -197,6 +206,17 @@ fn check_template(
             range: at..at,
             message: d.text(),
             path: d.path,
+        });
+    }
+    for (span, replacement) in evaluation.evaluator.legacy_list_uses.clone() {
+        let at = map(Some(&span));
+        out.push(Diagnostic {
+            severity: Severity::Warning,
+            range: at..at,
+            message: format!(
+                "list arithmetic is not CUE any more (an error since CUE v0.14); KubeVela 1.11+ rewrites it to {replacement}(...) before compiling: write that (`vela def upgrade` rewrites the file)"
+            ),
+            path: String::new(),
         });
     }
     if evaluation.budget_exhausted() {

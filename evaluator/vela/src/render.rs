@@ -13,7 +13,6 @@ use xdef_cue::{Budget, Data, EvalError, Evaluation, VId, Value, encode};
 use crate::assembly::Assembly;
 use crate::check::assemble;
 use crate::definition::{DefinitionFile, DefinitionKind};
-use crate::packages::VelaPackages;
 use crate::patch::{self, ListMatch, PatchOutcome};
 use crate::{Diagnostic, Severity, context};
 
@@ -162,13 +161,7 @@ fn evaluate(
         encode::to_json(&sorted_keys(&input.parameter), None)
     );
     let assembly = assemble(parse, def, kind, &injected);
-    let evaluation = Evaluation::from_sources(
-        vec![("template.cue".into(), assembly.text.clone())],
-        &VelaPackages {
-            set: kind.package_set(),
-        },
-        input.budget,
-    );
+    let evaluation = crate::check::evaluate_template(assembly.text.clone(), kind, input.budget);
     (evaluation, assembly)
 }
 

@@ -1,8 +1,8 @@
 //! Broken definitions: every file in `tests/broken/` is a working definition with one
 //! typical mistake. Its `.expect` file lists, one per line, `LINE: text` — the diagnostics
-//! the check must report (1-based line, a substring of the message). The check must report
-//! exactly these errors: each mistake found at the line where it is written, and no
-//! follow-on noise.
+//! the check must report (1-based line, a substring of the message; warnings read
+//! `warning: message`). The check must report exactly these diagnostics: each mistake
+//! found at the line where it is written, and no follow-on noise.
 
 use std::path::Path;
 
@@ -17,10 +17,14 @@ fn check(cue: &Path) -> Result<(), String> {
     let found: Vec<(u32, String)> = result
         .diagnostics
         .iter()
-        .filter(|d| d.severity == Severity::Error)
         .map(|d| {
             let pos = parse.line_index().line_col(&text, d.range.start);
-            (pos.line + 1, d.message.clone())
+            let severity = if d.severity == Severity::Warning {
+                "warning: "
+            } else {
+                ""
+            };
+            (pos.line + 1, format!("{severity}{}", d.message))
         })
         .collect();
     let mut wanted: Vec<(u32, &str)> = Vec::new();

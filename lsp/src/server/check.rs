@@ -17,7 +17,6 @@ use xdef_cue::eval::ErrorKind;
 use xdef_cue::label::LabelKind;
 use xdef_cue::{Budget, EvalError, Evaluation, NoPackages, PackageLoader, SourceFile, Value};
 use xdef_vela::check::{CheckOptions, check_definition};
-use xdef_vela::packages::VelaPackages;
 
 use super::document::{Diag, Severity};
 
@@ -139,13 +138,8 @@ pub fn check_parse(parse: &xdef_syntax::Parse, max_steps: u64) -> CheckOutput {
             return out;
         }
         let assembly = xdef_vela::check::assemble(parse, def, kind, "");
-        let mut evaluation = Evaluation::from_sources(
-            vec![("template.cue".into(), assembly.text.clone())],
-            &VelaPackages {
-                set: kind.package_set(),
-            },
-            budget(max_steps),
-        );
+        let mut evaluation =
+            xdef_vela::check::evaluate_template(assembly.text.clone(), kind, budget(max_steps));
         let template_start = def.template_range.as_ref().map_or(0, |r| r.start);
         let map = |offset: usize| assembly.original(offset);
         let walked = walk(&mut evaluation, &map, template_start);

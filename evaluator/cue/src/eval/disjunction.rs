@@ -381,12 +381,10 @@ fn same_atom(a: &Atom, b: &Atom) -> bool {
 /// other value first when their kinds differ.
 fn disjunct_first(conflict: crate::value::AtomConflict) -> crate::value::AtomConflict {
     match conflict {
-        crate::value::AtomConflict::Values { left, right } => {
-            crate::value::AtomConflict::Values {
-                left: right,
-                right: left,
-            }
-        }
+        crate::value::AtomConflict::Values { left, right } => crate::value::AtomConflict::Values {
+            left: right,
+            right: left,
+        },
         other => other,
     }
 }

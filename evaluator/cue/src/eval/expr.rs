@@ -905,6 +905,11 @@ impl Evaluator {
                 !eq
             })));
         }
+        if self.legacy_list_arithmetic && matches!(op, BinOp::Add | BinOp::Mul) {
+            if let Some(result) = self.legacy_list_operation(op, l, r, env, span) {
+                return result;
+            }
+        }
         let a = match self.eval_concrete(l, env) {
             Ok(v) => v,
             Err(e) => return Val::Bottom(self.list_arithmetic_hint(e, op, l, env)),
@@ -1017,6 +1022,84 @@ impl Evaluator {
                 unreachable!("handled above")
             }
         }
+    }
+
+    /// `a + b` on two lists and `l * n` / `n * l` in KubeVela's compatibility mode: the
+    /// result of `list.Concat([a, b])` / `list.Repeat(l, n)` (concrete operands, like
+    /// those builtins). `None` when the operands are not such lists.
+    fn legacy_list_operation(
+        &mut self,
+        op: BinOp,
+        l: ExprId,
+        r: ExprId,
+        env: &Env,
+        span: &Span,
+    ) -> Option<Val> {
+        let lv = self.eval(l, env);
+        let rv = self.eval(r, env);
+        let is_list = |this: &mut Self, v: &Val| -> bool {
+            if let Val::Vertex(x) = v {
+                this.finalize(*x);
+                let x = this.deref(*x);
+                matches!(this.vertex(x).value, Value::List)
+            } else {
+                false
+            }
+        };
+        let (left_list, right_list) = (is_list(self, &lv), is_list(self, &rv));
+        let result = match op {
+            BinOp::Add if left_list && right_list => match (self.to_data(&lv), self.to_data(&rv)) {
+                (Ok(Data::List(mut a)), Ok(Data::List(b))) => {
+                    a.extend(b);
+                    self.data_val(Data::List(a), Some(span))
+                }
+                (Err(e), _) | (_, Err(e)) => Val::Bottom(with_span(e, span)),
+                _ => return None,
+            },
+            BinOp::Mul if left_list != right_list => {
+                let (list, count) = if left_list { (&lv, r) } else { (&rv, l) };
+                let n = match self.eval_concrete(count, env) {
+                    Ok(Scalar::Num(n)) if n.is_int() => n.to_i64().unwrap_or(-1),
+                    Ok(_) => return None,
+                    Err(e) => return Some(Val::Bottom(e)),
+                };
+                if !(0..=1_000_000).contains(&n) {
+                    return Some(err(
+                        ErrorKind::Eval,
+                        format!("invalid list repetition count {n}"),
+                        span,
+                    ));
+                }
+                match self.to_data(list) {
+                    Ok(Data::List(items)) if items.len().saturating_mul(n as usize) > 4_000_000 => {
+                        err(
+                            ErrorKind::Budget,
+                            "evaluation budget exceeded: list repetition too large",
+                            span,
+                        )
+                    }
+                    Ok(Data::List(items)) => {
+                        let mut out = Vec::with_capacity(items.len() * n as usize);
+                        for _ in 0..n {
+                            out.extend(items.iter().cloned());
+                        }
+                        self.data_val(Data::List(out), Some(span))
+                    }
+                    Err(e) => Val::Bottom(with_span(e, span)),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        let replacement = if op == BinOp::Add {
+            "list.Concat"
+        } else {
+            "list.Repeat"
+        };
+        if !self.legacy_list_uses.iter().any(|(s, _)| s == span) {
+            self.legacy_list_uses.push((span.clone(), replacement));
+        }
+        Some(result)
     }
 
     /// List arithmetic was removed from CUE; say so instead of a confusing type error.

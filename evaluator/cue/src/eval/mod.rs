@@ -315,6 +315,13 @@ pub struct Evaluator {
     /// Labels made at run time (dynamic fields, data) that the program does not know.
     runtime_labels: FxHashMap<Rc<str>, Feature>,
     runtime_names: Vec<Rc<str>>,
+    /// KubeVela's compatibility mode: list `+` and `*` (removed from CUE) evaluate as
+    /// `list.Concat`/`list.Repeat`, the way KubeVela ≥ 1.11 rewrites templates before
+    /// compiling them. Off for plain CUE.
+    pub legacy_list_arithmetic: bool,
+    /// Where legacy list arithmetic was evaluated, with the builtin that replaces it
+    /// (`list.Concat` or `list.Repeat`), for warnings.
+    pub legacy_list_uses: Vec<(Span, &'static str)>,
 }
 
 impl Evaluator {
@@ -337,6 +344,8 @@ impl Evaluator {
             redirects: Vec::new(),
             runtime_labels: FxHashMap::default(),
             runtime_names: Vec::new(),
+            legacy_list_arithmetic: false,
+            legacy_list_uses: Vec::new(),
         }
     }
 
