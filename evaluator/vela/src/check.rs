@@ -87,32 +87,47 @@ pub fn check_definition(parse: &xdef_syntax::Parse, options: &CheckOptions) -> C
 /// the path prefix) are one problem; the one with the shortest non-empty path stays —
 /// usually where the mistake was written.
 fn dedup_same_cause(diagnostics: &mut Vec<Diagnostic>) {
-    fn bare(d: &Diagnostic) -> &str {
-        if d.path.is_empty() {
-            return &d.message;
+    dedup_by_cause(diagnostics, |d| {
+        (
+            d.range.start,
+            d.severity == Severity::Error,
+            &d.message,
+            &d.path,
+        )
+    });
+}
+
+/// [`dedup_same_cause`] for any diagnostic type: `key` gives (position, severity class,
+/// message, CUE path); the message may start with `path: `.
+pub fn dedup_by_cause<T>(items: &mut Vec<T>, key: impl Fn(&T) -> (usize, bool, &str, &str)) {
+    fn bare<'a>(message: &'a str, path: &str) -> &'a str {
+        if path.is_empty() {
+            return message;
         }
-        d.message
-            .strip_prefix(d.path.as_str())
+        message
+            .strip_prefix(path)
             .and_then(|m| m.strip_prefix(": "))
-            .unwrap_or(&d.message)
+            .unwrap_or(message)
     }
-    fn rank(d: &Diagnostic) -> (bool, usize) {
-        (d.path.is_empty(), d.path.len())
-    }
-    let mut kept: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
-    for d in diagnostics.drain(..) {
-        if let Some(same) = kept
-            .iter_mut()
-            .find(|k| k.range == d.range && k.severity == d.severity && bare(k) == bare(&d))
-        {
-            if rank(&d) < rank(same) {
-                *same = d;
+    let mut kept: Vec<T> = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        let (at, class, message, path) = key(&item);
+        let rank = (path.is_empty(), path.len());
+        let same = kept.iter().position(|k| {
+            let (k_at, k_class, k_message, k_path) = key(k);
+            k_at == at && k_class == class && bare(k_message, k_path) == bare(message, path)
+        });
+        match same {
+            Some(i) => {
+                let (_, _, _, k_path) = key(&kept[i]);
+                if rank < (k_path.is_empty(), k_path.len()) {
+                    kept[i] = item;
+                }
             }
-            continue;
+            None => kept.push(item),
         }
-        kept.push(d);
     }
-    *diagnostics = kept;
+    *items = kept;
 }
 
 /// Evaluates an assembled template the way KubeVela compiles it: with the `vela/*`

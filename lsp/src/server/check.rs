@@ -339,5 +339,13 @@ fn plain_check(parse: &xdef_syntax::Parse, max_steps: u64) -> CheckOutput {
     }
     out.values = walked.values;
     out.diagnostics.sort_by_key(|d| d.range.start);
+    xdef_vela::check::dedup_by_cause(&mut out.diagnostics, |d| {
+        (
+            d.range.start,
+            d.severity == Severity::Error,
+            &d.message,
+            &d.path,
+        )
+    });
     out
 }
