@@ -198,6 +198,15 @@ const WORKFLOW_STEP: &[ContextField] = &[
     ),
 ];
 
+const CONFIG_TEMPLATE: &[ContextField] = &[
+    f("name", "string", "The config's name."),
+    f(
+        "namespace",
+        "string",
+        "The namespace the config is saved in.",
+    ),
+];
+
 /// Every context field a definition of `kind` sees.
 pub fn fields(kind: DefinitionKind) -> Vec<&'static ContextField> {
     let extra: &[ContextField] = match kind {
@@ -205,6 +214,8 @@ pub fn fields(kind: DefinitionKind) -> Vec<&'static ContextField> {
         DefinitionKind::Trait => TRAIT,
         DefinitionKind::Policy => POLICY,
         DefinitionKind::WorkflowStep => WORKFLOW_STEP,
+        // KubeVela's config context (pkg/config/context): the config's name and namespace.
+        DefinitionKind::ConfigTemplate => return CONFIG_TEMPLATE.iter().collect(),
     };
     COMMON.iter().chain(extra.iter()).collect()
 }
@@ -269,6 +280,7 @@ pub fn default_values(kind: DefinitionKind, name: &str, app: &str, namespace: &s
         DefinitionKind::Trait => {
             fields.push(("componentType".into(), s("webservice")));
         }
+        DefinitionKind::ConfigTemplate => fields.truncate(2), // name, namespace
         _ => {}
     }
     Data::Struct(fields)

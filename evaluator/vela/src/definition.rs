@@ -18,6 +18,10 @@ pub enum DefinitionKind {
     Policy,
     WorkflowStep,
     Workload,
+    /// A KubeVela config template (`vela config-template`): a `metadata: {name, alias,
+    /// description, sensitive, scope}` header instead of a typed one, and a template whose
+    /// `context` is only `name` and `namespace`. Not a `type` value (not in [`Self::ALL`]).
+    ConfigTemplate,
 }
 
 impl DefinitionKind {
@@ -48,6 +52,7 @@ impl DefinitionKind {
             DefinitionKind::Policy => "policy",
             DefinitionKind::WorkflowStep => "workflow-step",
             DefinitionKind::Workload => "workload",
+            DefinitionKind::ConfigTemplate => "config-template",
         }
     }
 
@@ -59,6 +64,7 @@ impl DefinitionKind {
             DefinitionKind::Policy => "PolicyDefinition",
             DefinitionKind::WorkflowStep => "WorkflowStepDefinition",
             DefinitionKind::Workload => "WorkloadDefinition",
+            DefinitionKind::ConfigTemplate => "ConfigTemplate",
         }
     }
 
@@ -388,8 +394,62 @@ fn evaluate_header(
     }
 }
 
+/// The header of a config template: `metadata: {name, alias?, description?, sensitive?,
+/// scope?}` (KubeVela's `TemplateMetadata`, pkg/config).
+fn check_config_template_header(
+    header: &Data,
+    def: &mut DefinitionFile,
+    parse: &xdef_syntax::Parse,
+) {
+    def.kind = Some(DefinitionKind::ConfigTemplate);
+    let locate = |path: &[&str]| -> TextRange {
+        crate::locate::field_range(parse, def.header_range.clone().unwrap_or(0..0), path)
+    };
+    const KEYS: [&str; 5] = ["name", "alias", "description", "sensitive", "scope"];
+    let Data::Struct(fields) = header else { return };
+    for (key, value) in fields {
+        let problem = match &**key {
+            "name" | "alias" | "description" | "scope" if !matches!(value, Data::Str(_)) => {
+                Some(format!("`metadata.{key}` must be a string"))
+            }
+            "sensitive" if !matches!(value, Data::Bool(_)) => {
+                Some("`metadata.sensitive` must be a bool".to_owned())
+            }
+            k if !KEYS.contains(&k) => {
+                let hint = schema::did_you_mean(k, &KEYS)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                // KubeVela decodes the metadata into a Go struct: unknown keys are dropped.
+                def.diagnostics.push(Diagnostic::warning(
+                    locate(&[key]),
+                    format!(
+                        "unknown config template metadata key `{k}`{hint}; KubeVela ignores it (known keys: name, alias, description, sensitive, scope)"
+                    ),
+                ));
+                None
+            }
+            _ => None,
+        };
+        if let Some(message) = problem {
+            def.diagnostics
+                .push(Diagnostic::error(locate(&[key]), message));
+        }
+    }
+    match header.get("name") {
+        Some(Data::Str(name)) => def.name = Some(name.to_string()),
+        _ => def.diagnostics.push(Diagnostic::error(
+            def.name_range.clone().unwrap_or(0..0),
+            "a config template needs `metadata.name`",
+        )),
+    }
+}
+
 /// Header keys and `attributes` against the schema of the definition's type.
 fn check_header(header: &Data, def: &mut DefinitionFile, parse: &xdef_syntax::Parse) {
+    if def.name.as_deref() == Some("metadata") && header.get("type").is_none() {
+        check_config_template_header(header, def, parse);
+        return;
+    }
     let Data::Struct(fields) = header else {
         def.diagnostics.push(Diagnostic::error(
             def.header_range.clone().unwrap_or(0..0),

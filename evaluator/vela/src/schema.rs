@@ -101,6 +101,7 @@ pub fn attributes_schema(kind: DefinitionKind) -> &'static [(&'static str, Ty)] 
             ("schematic", SCHEMATIC),
             ("version", Ty::Version),
         ],
+        DefinitionKind::ConfigTemplate => &[],
         DefinitionKind::Workload => &[
             ("definitionRef", DEFINITION_REF),
             ("childResourceKinds", CHILD_RESOURCE_KINDS),

@@ -462,7 +462,7 @@ pub const HEADER_KEYS: &[(&str, &str)] = &[
 
 fn template_keys(kind: DefinitionKind) -> &'static [(&'static str, &'static str)] {
     match kind {
-        DefinitionKind::Component | DefinitionKind::Workload => &[
+        DefinitionKind::Component | DefinitionKind::Workload | DefinitionKind::ConfigTemplate => &[
             ("output", "The main workload object."),
             ("outputs", "Auxiliary objects, by name."),
             ("parameter", "The parameters users set in the Application."),
@@ -680,7 +680,7 @@ fn definition_snippet(kind: DefinitionKind) -> String {
         DefinitionKind::Trait => "\tpatch: {\n\t\t$0\n\t}\n\tparameter: {}",
         DefinitionKind::Policy => "\tparameter: {\n\t\t$0\n\t}",
         DefinitionKind::WorkflowStep => "\tparameter: {\n\t\t$0\n\t}",
-        DefinitionKind::Workload => "\toutput: {}",
+        DefinitionKind::Workload | DefinitionKind::ConfigTemplate => "\toutput: {}",
     };
     let attributes = match kind {
         DefinitionKind::Component => {
