@@ -245,7 +245,7 @@ fn check_template(
 
 /// Permanent errors anywhere in the evaluated template (incomplete values are expected
 /// without parameters).
-fn collect_errors(evaluation: &mut Evaluation, root: VId, out: &mut Vec<Rc<EvalError>>) {
+pub(crate) fn collect_errors(evaluation: &mut Evaluation, root: VId, out: &mut Vec<Rc<EvalError>>) {
     let ev = &mut evaluation.evaluator;
     let mut stack = vec![(root, 0u32)];
     let mut visited = 0usize;

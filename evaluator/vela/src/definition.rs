@@ -468,14 +468,29 @@ fn check_header(header: &Data, def: &mut DefinitionFile, parse: &xdef_syntax::Pa
         "labels",
         "attributes",
     ];
+    let declared_kind = match header.get("type") {
+        Some(Data::Str(t)) => DefinitionKind::from_type(t),
+        _ => None,
+    };
     for (key, value) in fields {
         if !KEYS.contains(&&**key) {
-            let hint = schema::did_you_mean(key, &KEYS)
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            def.diagnostics.push(Diagnostic::error(
+            // A spec attribute written next to `attributes` instead of inside it.
+            let misplaced = declared_kind.is_some_and(|kind| {
+                schema::attributes_schema(kind)
+                    .iter()
+                    .any(|(name, _)| *name == &**key)
+            });
+            let hint = if misplaced {
+                format!(" (it belongs inside `attributes`: `attributes: {key}: ...`)")
+            } else {
+                schema::did_you_mean(key, &KEYS)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default()
+            };
+            // KubeVela reads the keys it knows and drops the rest (FromCUE).
+            def.diagnostics.push(Diagnostic::warning(
                 locate(&[key]),
-                format!("unknown definition header key `{key}`{hint}"),
+                format!("unknown definition header key `{key}`{hint}; KubeVela ignores it"),
             ));
             continue;
         }

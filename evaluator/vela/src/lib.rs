@@ -15,6 +15,7 @@
 //! Like `xdef-cue`, this crate does no IO and never calls out: `vela/*` actions are
 //! described, not executed.
 
+pub mod addon;
 pub mod application;
 pub mod assembly;
 pub mod check;

@@ -1035,8 +1035,20 @@ impl Evaluator {
         env: &Env,
         span: &Span,
     ) -> Option<Val> {
+        // Operands with defaults (`*[] | [...string]`) are lists by their default.
+        let resolve = |this: &mut Self, v: Val| -> Val {
+            match v {
+                Val::Vertex(x) => match this.resolve_default(x) {
+                    Ok(x) => Val::Vertex(x),
+                    Err(e) => Val::Bottom(e),
+                },
+                other => other,
+            }
+        };
         let lv = self.eval(l, env);
+        let lv = resolve(self, lv);
         let rv = self.eval(r, env);
+        let rv = resolve(self, rv);
         let is_list = |this: &mut Self, v: &Val| -> bool {
             if let Val::Vertex(x) = v {
                 this.finalize(*x);
