@@ -130,6 +130,10 @@ pub struct Document {
     pub parse: Arc<Parse>,
     pub semantic: Option<Arc<SemanticResult>>,
     pub cache: Arc<Cache>,
+    /// For Application YAML: the workspace's definitions generation (plus one) this
+    /// version's check was last scheduled with (0: none), so that a change of definitions
+    /// schedules it once.
+    pub scheduled_generation: std::sync::atomic::AtomicU64,
 }
 
 /// Analyses computed at most once per version, on demand.
@@ -189,6 +193,7 @@ impl Document {
             parse: Arc::new(xdef_syntax::parse(text)),
             semantic: None,
             cache: Arc::default(),
+            scheduled_generation: Default::default(),
         }
     }
 

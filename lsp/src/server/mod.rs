@@ -245,8 +245,11 @@ impl Backend {
                 changed.notified().await;
                 let Some(state) = weak.upgrade() else { break };
                 let docs = state.docs.lock().unwrap_or_else(|e| e.into_inner());
+                let generation = state.workspace.definitions_generation() + 1;
                 for (uri, doc) in docs.iter().filter(|(_, d)| d.lang == Lang::Yaml) {
-                    state.schedule_check(&app_worker, uri, doc);
+                    if doc.scheduled_generation.load(Ordering::Relaxed) != generation {
+                        state.schedule_check(&app_worker, uri, doc);
+                    }
                 }
             }
         });
@@ -460,6 +463,10 @@ impl State {
                 if !self.workspace.indexed() {
                     return;
                 }
+                doc.scheduled_generation.store(
+                    self.workspace.definitions_generation() + 1,
+                    Ordering::Relaxed,
+                );
                 JobKind::Application(self.workspace.clone())
             }
         };

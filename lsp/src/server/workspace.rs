@@ -392,6 +392,14 @@ impl Workspace {
             });
     }
 
+    /// The generation of the definitions (it moves whenever one changes).
+    pub fn definitions_generation(&self) -> u64 {
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .defs_generation
+    }
+
     /// Whether the folders have been read once (Applications are checked after that).
     pub fn indexed(&self) -> bool {
         self.inner.read().unwrap_or_else(|e| e.into_inner()).indexed
