@@ -115,6 +115,9 @@ fn application_diagnostics() {
     out += "\n## related\n";
     out += &related.join("\n");
     snapshot!("application_diagnostics", out);
+    // CRLF line ends: the same problems at the same places.
+    let (_, crlf) = open_app(&mut s, "broken-crlf.yaml", &BROKEN.replace('\n', "\r\n"));
+    assert_eq!(render_diagnostics(&crlf), render_diagnostics(&d));
 
     // A YAML syntax error is published at once (tier 1), then by the check too.
     let v = s.change(
@@ -323,6 +326,14 @@ fn application_completion() {
         apply_edits(&text, &json!([replicas["textEdit"]])),
         text.replace("        rep\n", "        replicas: \n")
     );
+    // Right after a colon, a value comes with its space.
+    let (text, p) = cursor(&format!(
+        "{HEAD}  components:\n    - name: web\n      type:|\n"
+    ));
+    let u = ws_uri("edit2.yaml");
+    s.open_as(&u, "yaml", &text);
+    let r = s.request("textDocument/completion", at(&u, p));
+    assert_eq!(r["items"][0]["textEdit"]["newText"], " nightly-batch");
     assert!(
         replicas["documentation"]["value"]
             .as_str()

@@ -1169,8 +1169,18 @@ pub fn complete(snap: &Snapshot, offset: usize, workspace: &Workspace) -> Vec<Co
         return Vec::new();
     };
     let mut out = Vec::new();
+    // Right after `key:`, a value needs a space before it.
+    let text = snap.text();
+    let space = |range: &Range<usize>| {
+        if text[..range.start].ends_with(':') {
+            " "
+        } else {
+            ""
+        }
+    };
     match target {
         Target::Type { kind, range, .. } => {
+            let sp = space(&range);
             let defs = workspace.definitions(kind);
             let roots = workspace.roots();
             for d in &defs {
@@ -1185,7 +1195,7 @@ pub fn complete(snap: &Snapshot, offset: usize, workspace: &Workspace) -> Vec<Co
                     ),
                     Some(definition_markdown(d, &roots)),
                     range.clone(),
-                    yaml_scalar(&d.name),
+                    format!("{sp}{}", yaml_scalar(&d.name)),
                     out.len(),
                 ));
             }
@@ -1204,7 +1214,7 @@ pub fn complete(snap: &Snapshot, offset: usize, workspace: &Workspace) -> Vec<Co
                         Some("built into KubeVela".to_owned()),
                         None,
                         range.clone(),
-                        (*n).to_owned(),
+                        format!("{sp}{n}"),
                         out.len(),
                     ));
                 }
@@ -1267,6 +1277,7 @@ pub fn complete(snap: &Snapshot, offset: usize, workspace: &Workspace) -> Vec<Co
                 return out;
             };
             let f = field_doc(&def, path);
+            let sp = space(&range);
             for v in &f.values {
                 let is_default = f.default.as_deref().is_some_and(|d| scalar(d) == v);
                 out.push(item(
@@ -1277,9 +1288,9 @@ pub fn complete(snap: &Snapshot, offset: usize, workspace: &Workspace) -> Vec<Co
                     None,
                     range.clone(),
                     if v == "true" || v == "false" {
-                        v.clone()
+                        format!("{sp}{v}")
                     } else {
-                        yaml_scalar(v)
+                        format!("{sp}{}", yaml_scalar(v))
                     },
                     out.len(),
                 ));

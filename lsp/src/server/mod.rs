@@ -1039,6 +1039,77 @@ mod smoke {
         }
     }
 
+    /// Application YAML: every feature on every offset of the fixture Applications and the
+    /// example, whole and cut short, against the fixture workspace's definitions; the
+    /// evaluation tier on the cut texts too.
+    #[test]
+    fn application_features_on_every_offset() {
+        let workspace = workspace::Workspace::default();
+        let base = env!("CARGO_MANIFEST_DIR");
+        let mut apps = Vec::new();
+        for dir in [
+            "tests/fixtures/appws",
+            "tests/fixtures/appws/definitions",
+            "../examples",
+        ] {
+            let Ok(entries) = std::fs::read_dir(format!("{base}/{dir}")) else {
+                continue;
+            };
+            let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            entries.sort();
+            for p in entries {
+                let Some(uri) = Uri::from_file_path(&p) else {
+                    continue;
+                };
+                let Ok(text) = std::fs::read_to_string(&p) else {
+                    continue;
+                };
+                let name = p.display().to_string();
+                if name.ends_with(".cue") {
+                    let parse = Arc::new(xdef_syntax::parse(text.clone()));
+                    workspace.update_open_definitions(&uri, &text, Some(&parse));
+                } else if name.ends_with(".yaml") {
+                    workspace.update_open_definitions(&uri, &text, None);
+                    apps.push((uri, text));
+                }
+            }
+        }
+        assert!(
+            !workspace
+                .definitions(xdef_vela::DefinitionKind::Component)
+                .is_empty()
+        );
+        let uri: Uri = "file:///smoke.yaml".parse().unwrap();
+        for (_, text) in &apps {
+            let cuts = [
+                text.len(),
+                text.len() / 3,
+                text.len() / 2,
+                text.len() * 4 / 5,
+            ];
+            for (i, cut) in cuts.into_iter().enumerate() {
+                let cut = xdef_syntax::line_index::floor_char_boundary(text, cut);
+                let text = &text[..cut];
+                let doc = Document::new(1, text.to_owned(), Lang::Yaml);
+                let _ = diagnostics::tier1(&doc);
+                let _ = application::check(text, &workspace, 200_000);
+                let (encodings, step) = if i == 0 {
+                    (&[Encoding::Utf16, Encoding::Utf8][..], 3)
+                } else {
+                    (&[Encoding::Utf16][..], 7)
+                };
+                for &enc in encodings {
+                    let snap = doc.snapshot(&uri, enc);
+                    for offset in (0..=text.len()).step_by(step) {
+                        let _ = application::complete(&snap, offset, &workspace);
+                        let _ = application::hover(&snap, offset, &workspace);
+                        let _ = application::definition(&snap, offset, &workspace);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn incremental_edits_keep_rope_and_parse_in_step() {
         let text = "a: {\r\n\tb: \"é𝄞\"\r\n}\r\nc: a.b\n";
