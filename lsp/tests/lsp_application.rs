@@ -510,3 +510,18 @@ fn malformed_yaml_never_hurts_the_server() {
     assert_eq!(render_diagnostics(&d), "(none)\n");
     s.shutdown();
 }
+
+#[test]
+fn without_definitions_only_the_structure_is_checked() {
+    // No workspace folder: no definitions to compare types with.
+    let mut s = server();
+    let u = "file:///nowhere/app.yaml";
+    let text = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: web\n      type: my-own-type\n      propertes: {image: x}\n";
+    s.open_as(u, "yaml", text);
+    let d = s.wait_checked(u, 1);
+    assert_eq!(
+        render_diagnostics(&d),
+        "7:6-7:15 error component \"web\": unknown field \"propertes\" (did you mean \"properties\"?)\n"
+    );
+    s.shutdown();
+}
