@@ -338,6 +338,8 @@ pub struct Component {
     pub type_at: Option<Position>,
     /// Where each property's key is.
     pub property_at: Vec<(Rc<str>, Position)>,
+    /// Where it is in its YAML document (empty when it does not come from one).
+    pub path: Vec<Seg<'static>>,
 }
 
 /// `spec.components[].traits[]`.
@@ -348,6 +350,7 @@ pub struct AppTrait {
     pub at: Option<Position>,
     pub type_at: Option<Position>,
     pub property_at: Vec<(Rc<str>, Position)>,
+    pub path: Vec<Seg<'static>>,
 }
 
 /// `spec.policies[]`, or a standalone `Policy` object.
@@ -357,6 +360,7 @@ pub struct AppPolicy {
     pub type_name: String,
     pub properties: Option<Data>,
     pub at: Option<Position>,
+    pub path: Vec<Seg<'static>>,
 }
 
 /// `spec.workflow`.
@@ -375,6 +379,7 @@ pub struct Step {
     pub properties: Option<Data>,
     pub sub_steps: Vec<Step>,
     pub at: Option<Position>,
+    pub path: Vec<Seg<'static>>,
 }
 
 /// A standalone `Workflow` object (`core.oam.dev/v1alpha1`).
@@ -426,6 +431,110 @@ impl Component {
 const APPLICATION_API: &str = "core.oam.dev/v1beta1";
 const POLICY_WORKFLOW_API: &str = "core.oam.dev/v1alpha1";
 
+/// An object of an Application file.
+#[derive(Clone, Debug)]
+enum AppObject {
+    Application(Application),
+    Policy(AppPolicy),
+    Workflow(StandaloneWorkflow),
+}
+
+/// Reads the Applications, Policies and Workflows of one YAML stream, each with its
+/// document. `strict` (the dry run's `-f` files): any other document is an error; else
+/// other documents (other kinds, other `apiVersion`s such as Argo CD's `Application`) are
+/// skipped.
+fn read_objects(
+    file: FileId,
+    text: &str,
+    strict: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<(LocatedDoc, AppObject)>> {
+    let mut out = Vec::new();
+    let docs = match parse_stream(text) {
+        Ok(d) => d,
+        Err(e) => {
+            problems.push(Problem::new(
+                Some(Position { file, at: e.at }),
+                format!("invalid YAML: {}", e.message),
+            ));
+            return None;
+        }
+    };
+    for mut doc in docs {
+        if matches!(doc.data, Data::Null) {
+            continue;
+        }
+        if !strict {
+            let kind = data_at(&doc.data, &[Seg::Key("kind")]).and_then(Data::as_str);
+            let api = data_at(&doc.data, &[Seg::Key("apiVersion")]).and_then(Data::as_str);
+            if !matches!(
+                (api, kind),
+                (Some(APPLICATION_API), Some("Application"))
+                    | (Some(POLICY_WORKFLOW_API), Some("Policy" | "Workflow"))
+            ) {
+                continue;
+            }
+        }
+        // Kubernetes reads YAML 1.1 (`yes`, `on`, `off` are booleans) into JSON.
+        doc.apply_yaml11_bools(&[]);
+        go_json_numbers(&mut doc.data);
+        let mut r = Reader {
+            doc: &doc,
+            file,
+            problems,
+        };
+        if !matches!(doc.data, Data::Struct(_)) {
+            let at = r.at(&[]);
+            r.error(
+                at,
+                format!(
+                    "expected a Kubernetes object (an Application, Policy or Workflow), not {}",
+                    doc.data.kind_name()
+                ),
+            );
+            continue;
+        }
+        let api = r.string(&[Seg::Key("apiVersion")], "object", true);
+        let kind = r.string(&[Seg::Key("kind")], "object", true);
+        let (Some(api), Some(kind)) = (api, kind) else {
+            continue;
+        };
+        let object = match (api.as_str(), kind.as_str()) {
+            (APPLICATION_API, "Application") => {
+                read_application(&mut r).map(AppObject::Application)
+            }
+            (POLICY_WORKFLOW_API, "Policy") => {
+                read_standalone_policy(&mut r).map(AppObject::Policy)
+            }
+            (POLICY_WORKFLOW_API, "Workflow") => {
+                read_standalone_workflow(&mut r).map(AppObject::Workflow)
+            }
+            (_, "Application" | "Policy" | "Workflow") => {
+                let at = r.value_at(&[Seg::Key("apiVersion")]);
+                let want = if kind == "Application" {
+                    APPLICATION_API
+                } else {
+                    POLICY_WORKFLOW_API
+                };
+                r.error(at, format!("{kind} must have apiVersion {want}, not {api}"));
+                None
+            }
+            _ => {
+                let at = r.value_at(&[Seg::Key("kind")]);
+                r.error(
+                    at,
+                    format!("{kind} ({api}) is not an application, policy or workflow"),
+                );
+                None
+            }
+        };
+        if let Some(o) = object {
+            out.push((doc, o));
+        }
+    }
+    Some(out)
+}
+
 /// Reads the `-f` files: each may hold several `---`-separated documents, each an
 /// Application, a Policy or a Workflow (`vela dry-run` reads one object per file).
 pub fn read_app_files(sources: &Sources, files: &[FileId]) -> Result<AppFiles, Vec<Problem>> {
@@ -434,83 +543,30 @@ pub fn read_app_files(sources: &Sources, files: &[FileId]) -> Result<AppFiles, V
     let mut policies = Vec::new();
     let mut workflow: Option<StandaloneWorkflow> = None;
     for &file in files {
-        let docs = match parse_stream(&sources.get(file).text) {
-            Ok(d) => d,
-            Err(e) => {
-                problems.push(Problem::new(
-                    Some(Position { file, at: e.at }),
-                    format!("invalid YAML: {}", e.message),
-                ));
-                continue;
-            }
-        };
-        for mut doc in docs {
-            if matches!(doc.data, Data::Null) {
-                continue;
-            }
-            // Kubernetes reads YAML 1.1 (`yes`, `on`, `off` are booleans) into JSON.
-            doc.apply_yaml11_bools(&[]);
-            go_json_numbers(&mut doc.data);
-            let mut r = Reader {
-                doc: &doc,
+        let objects = read_objects(file, &sources.get(file).text, true, &mut problems);
+        for (doc, object) in objects.unwrap_or_default() {
+            let at = Position {
                 file,
-                problems: &mut problems,
+                at: doc.pos(&[]),
             };
-            if !matches!(doc.data, Data::Struct(_)) {
-                let at = r.at(&[]);
-                r.error(
-                    at,
-                    format!(
-                        "expected a Kubernetes object (an Application, Policy or Workflow), not {}",
-                        doc.data.kind_name()
-                    ),
-                );
-                continue;
-            }
-            let api = r.string(&[Seg::Key("apiVersion")], "object", true);
-            let kind = r.string(&[Seg::Key("kind")], "object", true);
-            let (Some(api), Some(kind)) = (api, kind) else {
-                continue;
-            };
-            match (api.as_str(), kind.as_str()) {
-                (APPLICATION_API, "Application") => {
-                    let parsed = read_application(&mut r);
+            match object {
+                AppObject::Application(a) => {
                     if app.is_some() {
-                        let at = r.at(&[]);
-                        r.error(at, "more than one application provided");
+                        problems.push(Problem::new(Some(at), "more than one application provided"));
                     } else {
-                        app = parsed;
+                        app = Some(a);
                     }
                 }
-                (POLICY_WORKFLOW_API, "Policy") => {
-                    if let Some(p) = read_standalone_policy(&mut r) {
-                        policies.push(p);
-                    }
-                }
-                (POLICY_WORKFLOW_API, "Workflow") => {
-                    let parsed = read_standalone_workflow(&mut r);
+                AppObject::Policy(p) => policies.push(p),
+                AppObject::Workflow(w) => {
                     if workflow.is_some() {
-                        let at = r.at(&[]);
-                        r.error(at, "more than one external workflow provided");
+                        problems.push(Problem::new(
+                            Some(at),
+                            "more than one external workflow provided",
+                        ));
                     } else {
-                        workflow = parsed;
+                        workflow = Some(w);
                     }
-                }
-                (_, "Application" | "Policy" | "Workflow") => {
-                    let at = r.value_at(&[Seg::Key("apiVersion")]);
-                    let want = if kind == "Application" {
-                        APPLICATION_API
-                    } else {
-                        POLICY_WORKFLOW_API
-                    };
-                    r.error(at, format!("{kind} must have apiVersion {want}, not {api}"));
-                }
-                _ => {
-                    let at = r.value_at(&[Seg::Key("kind")]);
-                    r.error(
-                        at,
-                        format!("{kind} ({api}) is not an application, policy or workflow"),
-                    );
                 }
             }
         }
@@ -635,6 +691,7 @@ fn read_application(r: &mut Reader<'_>) -> Option<Application> {
             type_name,
             properties,
             at: Some(r.at(&path)),
+            path,
         });
     }
     let workflow_path = [Seg::Key("spec"), Seg::Key("workflow")];
@@ -719,6 +776,7 @@ fn read_component(r: &mut Reader<'_>, path: &[Seg<'static>], i: usize) -> Option
             at: Some(r.at(&tpath)),
             type_at: Some(r.value_at(&ttype_path)),
             property_at,
+            path: tpath,
         });
     }
     let mut extra = Vec::new();
@@ -740,6 +798,7 @@ fn read_component(r: &mut Reader<'_>, path: &[Seg<'static>], i: usize) -> Option
         at: Some(r.at(path)),
         type_at: Some(r.value_at(&type_path)),
         property_at: r.key_positions(&join(path, &[Seg::Key("properties")])),
+        path: path.to_vec(),
     })
 }
 
@@ -793,6 +852,7 @@ fn read_steps(r: &mut Reader<'_>, path: &[Seg<'static>], allow_sub_steps: bool) 
             properties,
             sub_steps,
             at: Some(r.at(&spath)),
+            path: spath,
         });
     }
     steps
@@ -813,6 +873,7 @@ fn read_standalone_policy(r: &mut Reader<'_>) -> Option<AppPolicy> {
         type_name,
         properties,
         at: Some(r.at(&[])),
+        path: Vec::new(),
     })
 }
 
@@ -1144,6 +1205,15 @@ impl Registry {
                 d.kind.type_name(),
                 kind.type_name()
             ));
+        } else if let Some(other) = DefinitionKind::ALL
+            .into_iter()
+            .find(|k| *k != kind && is_builtin(*k, name))
+        {
+            message.push_str(&format!(
+                " ({name:?} is a {} definition built into KubeVela, not a {} definition)",
+                other.type_name(),
+                kind.type_name()
+            ));
         }
         message
     }
@@ -1452,6 +1522,7 @@ fn merge_component(base: &Component, patch: &ComponentPatch) -> Component {
                         at: patch.at,
                         type_at: patch.at,
                         property_at: Vec::new(),
+                        path: Vec::new(),
                     }),
                     &mut by_type,
                 );
@@ -1487,12 +1558,14 @@ fn component_from_patch(patch: &ComponentPatch) -> Component {
                 at: patch.at,
                 type_at: patch.at,
                 property_at: Vec::new(),
+                path: Vec::new(),
             })
             .collect(),
         extra: Vec::new(),
         at: patch.at,
         type_at: patch.at,
         property_at: Vec::new(),
+        path: Vec::new(),
     }
 }
 
@@ -1974,6 +2047,7 @@ fn workflow_steps(
         )])),
         sub_steps: Vec::new(),
         at,
+        path: Vec::new(),
     };
     for t in &topologies {
         let mut policies = overrides.clone();
@@ -2025,46 +2099,7 @@ fn check_policies(
         }
         if p.type_name == "override" {
             match parse_override(p) {
-                Ok(spec) => {
-                    for c in &spec.components {
-                        if !c.type_name.is_empty()
-                            && registry
-                                .get(DefinitionKind::Component, &c.type_name)
-                                .is_none()
-                        {
-                            problems.push(Problem::new(
-                                p.at,
-                                format!(
-                                    "override policy {:?}: {}",
-                                    p.name,
-                                    registry.not_found(
-                                        DefinitionKind::Component,
-                                        &c.type_name,
-                                        "component type"
-                                    )
-                                ),
-                            ));
-                        }
-                        for t in &c.traits {
-                            if !t.type_name.is_empty()
-                                && registry.get(DefinitionKind::Trait, &t.type_name).is_none()
-                            {
-                                problems.push(Problem::new(
-                                    p.at,
-                                    format!(
-                                        "override policy {:?}: {}",
-                                        p.name,
-                                        registry.not_found(
-                                            DefinitionKind::Trait,
-                                            &t.type_name,
-                                            "trait type"
-                                        )
-                                    ),
-                                ));
-                            }
-                        }
-                    }
-                }
+                Ok(spec) => check_override_types(p, &spec, registry, problems),
                 Err(m) => problems.push(Problem::new(p.at, m)),
             }
             continue;
@@ -2092,6 +2127,45 @@ fn check_policies(
         }
     }
     rendered
+}
+
+/// The component and trait types an override policy names exist.
+fn check_override_types(
+    p: &AppPolicy,
+    spec: &OverrideSpec,
+    registry: &Registry,
+    problems: &mut Vec<Problem>,
+) {
+    for c in &spec.components {
+        if !c.type_name.is_empty()
+            && registry
+                .get(DefinitionKind::Component, &c.type_name)
+                .is_none()
+        {
+            problems.push(Problem::new(
+                p.at,
+                format!(
+                    "override policy {:?}: {}",
+                    p.name,
+                    registry.not_found(DefinitionKind::Component, &c.type_name, "component type")
+                ),
+            ));
+        }
+        for t in &c.traits {
+            if !t.type_name.is_empty()
+                && registry.get(DefinitionKind::Trait, &t.type_name).is_none()
+            {
+                problems.push(Problem::new(
+                    p.at,
+                    format!(
+                        "override policy {:?}: {}",
+                        p.name,
+                        registry.not_found(DefinitionKind::Trait, &t.type_name, "trait type")
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 /// The context fields KubeVela sets for an Application render (dry run: no revision).
@@ -2239,7 +2313,11 @@ fn render_one(
     }
     for t in &c.traits {
         let tdef = registry_def(env.registry, DefinitionKind::Trait, &t.type_name, t.type_at)?;
-        check_applies_to(c, def, t, tdef, &workload, warnings);
+        let output_kind = workload
+            .output
+            .as_ref()
+            .and_then(|o| Some((string_at(o, &["apiVersion"])?, string_at(o, &["kind"])?)));
+        check_applies_to(c, def, t, tdef, output_kind, warnings);
         let mut undeclared = Vec::new();
         check_undeclared(
             &format!("{what} trait {:?}", t.type_name),
@@ -2487,7 +2565,7 @@ fn check_applies_to(
     cdef: &Definition,
     t: &AppTrait,
     tdef: &Definition,
-    workload: &Workload,
+    output_kind: Option<(&str, &str)>,
     warnings: &mut Vec<Problem>,
 ) {
     let Some(Data::List(applies)) = tdef.attribute("appliesToWorkloads") else {
@@ -2522,10 +2600,7 @@ fn check_applies_to(
     {
         api_kind(api, kind);
     }
-    if let Some(out) = &workload.output
-        && let (Some(api), Some(kind)) =
-            (string_at(out, &["apiVersion"]), string_at(out, &["kind"]))
-    {
+    if let Some((api, kind)) = output_kind {
         api_kind(api, kind);
     }
     if applies.iter().any(|a| names.iter().any(|n| n == a)) {
@@ -2646,6 +2721,461 @@ fn render_policy(
         out.push(obj);
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Checking Application files as they are edited
+// ---------------------------------------------------------------------------------------
+
+/// The definitions a KubeVela installation provides (`vela-templates/definitions/internal`),
+/// by kind: Applications use them without their files being at hand.
+pub const BUILTIN_DEFINITIONS: &[(DefinitionKind, &[&str])] = &[
+    (
+        DefinitionKind::Component,
+        &[
+            "cron-task",
+            "daemon",
+            "helmchart",
+            "k8s-objects",
+            "ref-objects",
+            "statefulset",
+            "task",
+            "webservice",
+            "worker",
+        ],
+    ),
+    (
+        DefinitionKind::Trait,
+        &[
+            "affinity",
+            "annotations",
+            "command",
+            "container-image",
+            "container-ports",
+            "cpuscaler",
+            "env",
+            "expose",
+            "gateway",
+            "hostalias",
+            "hpa",
+            "init-container",
+            "json-merge-patch",
+            "json-patch",
+            "k8s-update-strategy",
+            "labels",
+            "lifecycle",
+            "nocalhost",
+            "podsecuritycontext",
+            "pure-ingress",
+            "resource",
+            "scaler",
+            "securitycontext",
+            "service-account",
+            "service-binding",
+            "sidecar",
+            "startup-probe",
+            "storage",
+            "topologyspreadconstraints",
+        ],
+    ),
+    (
+        DefinitionKind::Policy,
+        &[
+            "apply-once",
+            "garbage-collect",
+            "override",
+            "read-only",
+            "replication",
+            "resource-update",
+            "shared-resource",
+            "take-over",
+            "topology",
+        ],
+    ),
+    (
+        DefinitionKind::WorkflowStep,
+        &[
+            "apply-component",
+            "apply-deployment",
+            "apply-object",
+            "apply-terraform-config",
+            "apply-terraform-provider",
+            "build-push-image",
+            "check-metrics",
+            "clean-jobs",
+            "collect-service-endpoints",
+            "create-config",
+            "delete-config",
+            "depends-on-app",
+            "deploy",
+            "deploy-cloud-resource",
+            "export-data",
+            "export-service",
+            "export2config",
+            "export2secret",
+            "generate-jdbc-connection",
+            "list-config",
+            "notification",
+            "print-message-in-status",
+            "read-config",
+            "read-object",
+            "request",
+            "restart-workflow",
+            "share-cloud-resource",
+            "step-group",
+            "suspend",
+            "vela-cli",
+            "webhook",
+        ],
+    ),
+];
+
+/// Whether KubeVela provides a definition of this kind and name itself.
+pub fn is_builtin(kind: DefinitionKind, name: &str) -> bool {
+    BUILTIN_DEFINITIONS
+        .iter()
+        .any(|(k, names)| *k == kind && names.contains(&name))
+        || (kind == DefinitionKind::Policy && BUILTIN_POLICY_TYPES.contains(&name))
+        || (kind == DefinitionKind::WorkflowStep && BUILTIN_STEP_TYPES.contains(&name))
+}
+
+/// Options of [`check_app_file`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileCheckOptions {
+    /// For each evaluation of a definition's `parameter`.
+    pub budget: xdef_cue::Budget,
+    /// Report types that are neither in the registry nor built into KubeVela (an editor
+    /// turns this off when it knows no definitions at all).
+    pub unknown_types: bool,
+}
+
+/// What [`check_app_file`] found.
+#[derive(Clone, Debug, Default)]
+pub struct FileCheck {
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+    /// The file is not valid YAML (the first error says where); nothing else was checked.
+    pub invalid_yaml: bool,
+}
+
+/// Checks one file of Applications (and standalone `Policy`/`Workflow` objects) against
+/// the definitions of a registry without rendering it, as an editor shows it: what
+/// [`read_app_files`] rejects, types the registry (or KubeVela itself) does not have, with
+/// the same messages as [`dry_run`]; traits that do not apply to their component
+/// (`appliesToWorkloads`) and properties a definition does not declare, as warnings (as
+/// the dry run gives them); and each `properties` checked against its definition's
+/// `parameter` (conflicts, required parameters without a value) at the position of its
+/// key or value. Other documents of the stream (other kinds or API groups) are skipped.
+pub fn check_app_file(
+    file: FileId,
+    text: &str,
+    registry: &Registry,
+    options: &FileCheckOptions,
+) -> FileCheck {
+    let mut problems = Vec::new();
+    let objects = read_objects(file, text, false, &mut problems);
+    let mut checker = FileChecker {
+        file,
+        registry,
+        options,
+        out: FileCheck {
+            invalid_yaml: objects.is_none(),
+            errors: problems,
+            warnings: Vec::new(),
+        },
+    };
+    for (doc, object) in objects.iter().flatten() {
+        match object {
+            AppObject::Application(app) => {
+                for c in &app.components {
+                    checker.component(doc, app, c);
+                }
+                for p in &app.policies {
+                    checker.policy(doc, Some(app), p);
+                }
+                if let Some(steps) = app.workflow.as_ref().and_then(|w| w.steps.as_ref()) {
+                    checker.steps(doc, Some(app), steps);
+                }
+            }
+            AppObject::Policy(p) => checker.policy(doc, None, p),
+            AppObject::Workflow(w) => checker.steps(doc, None, &w.steps),
+        }
+    }
+    checker.out
+}
+
+struct FileChecker<'a> {
+    file: FileId,
+    registry: &'a Registry,
+    options: &'a FileCheckOptions,
+    out: FileCheck,
+}
+
+impl<'a> FileChecker<'a> {
+    fn position(&self, at: LineCol) -> Option<Position> {
+        Some(Position {
+            file: self.file,
+            at,
+        })
+    }
+
+    /// The definition of a type; an error when it is unknown.
+    fn definition(
+        &mut self,
+        kind: DefinitionKind,
+        name: &str,
+        at: Option<Position>,
+        what: &str,
+        word: &str,
+    ) -> Option<&'a Definition> {
+        if let Some(d) = self.registry.get(kind, name) {
+            // A CRD with a `kube`/`helm` schematic has no parameter to check.
+            return d.unsupported.is_none().then_some(d);
+        }
+        if self.options.unknown_types && !is_builtin(kind, name) {
+            self.out.errors.push(Problem::new(
+                at,
+                format!("{what}: {}", self.registry.not_found(kind, name, word)),
+            ));
+        }
+        None
+    }
+
+    /// Checks the `properties` of the object at `path` against its definition.
+    #[allow(clippy::too_many_arguments)]
+    fn properties(
+        &mut self,
+        doc: &LocatedDoc,
+        path: &[Seg<'static>],
+        what: &str,
+        def: &Definition,
+        properties: Option<&Data>,
+        property_at: &[(Rc<str>, Position)],
+        context_name: &str,
+        app: Option<&Application>,
+    ) -> crate::render::ParameterCheck {
+        let props_path = join(path, &[Seg::Key("properties")]);
+        // Properties that are not an object were reported while reading.
+        if data_at(&doc.data, &props_path)
+            .is_some_and(|d| !matches!(d, Data::Struct(_) | Data::Null))
+        {
+            return Default::default();
+        }
+        let at = self.position(doc.pos(path));
+        check_undeclared(
+            what,
+            properties,
+            property_at,
+            at,
+            def,
+            &mut self.out.warnings,
+        );
+        let input = RenderInput {
+            parameter: properties.cloned().unwrap_or(Data::Struct(Vec::new())),
+            name: context_name.to_owned(),
+            app_name: app.map_or_else(String::new, |a| a.name.clone()),
+            namespace: app
+                .and_then(|a| a.namespace.clone())
+                .unwrap_or_else(|| "default".to_owned()),
+            context: None,
+            budget: self.options.budget,
+        };
+        let check = crate::render::check_parameter(&def.parse, &def.def, &input);
+        for p in &check.problems {
+            let mut full: Vec<Seg<'_>> = props_path.clone();
+            for seg in &p.path {
+                full.push(match seg {
+                    crate::render::ParamSeg::Field(f) => Seg::Key(f),
+                    crate::render::ParamSeg::Index(i) => Seg::Index(*i),
+                });
+            }
+            let at = if !p.missing {
+                doc.value_pos(&full)
+            } else if doc.node(&props_path).is_none() {
+                // No properties at all: at the type that requires them.
+                doc.value_pos(&join(path, &[Seg::Key("type")]))
+            } else {
+                // At the given object the parameter is missing from.
+                doc.pos(&full)
+            };
+            let message = if p.missing {
+                let name: Vec<String> = p
+                    .path
+                    .iter()
+                    .map(|s| match s {
+                        crate::render::ParamSeg::Field(f) => f.clone(),
+                        crate::render::ParamSeg::Index(i) => i.to_string(),
+                    })
+                    .collect();
+                format!(
+                    "{what}: missing required parameter {:?} ({})",
+                    name.join("."),
+                    p.message
+                )
+            } else {
+                format!("{what}: {}", p.message)
+            };
+            let mut problem = Problem::new(self.position(at), message);
+            if let Some(o) = p.declared_at {
+                problem.notes.push((
+                    Some(def.position(o)),
+                    format!("declared by {} {:?}", def.kind.type_name(), def.name),
+                ));
+            }
+            self.out.errors.push(problem);
+        }
+        check
+    }
+
+    fn component(&mut self, doc: &LocatedDoc, app: &Application, c: &Component) {
+        let what = format!("component {:?}", c.name);
+        let def = self.definition(
+            DefinitionKind::Component,
+            &c.type_name,
+            c.type_at,
+            &what,
+            "type",
+        );
+        let mut output_kind = None;
+        if let Some(def) = def {
+            output_kind = self
+                .properties(
+                    doc,
+                    &c.path,
+                    &what,
+                    def,
+                    c.properties.as_ref(),
+                    &c.property_at,
+                    &c.name,
+                    Some(app),
+                )
+                .output_kind;
+        }
+        for t in &c.traits {
+            let Some(tdef) = self.definition(
+                DefinitionKind::Trait,
+                &t.type_name,
+                t.type_at,
+                &what,
+                "trait type",
+            ) else {
+                continue;
+            };
+            // Without the workload's kind, nothing to compare `appliesToWorkloads` with.
+            if let Some(cdef) = def
+                && (output_kind.is_some() || cdef.attribute("workload").is_some())
+            {
+                let kind = output_kind.as_ref().map(|(a, k)| (a.as_str(), k.as_str()));
+                check_applies_to(c, cdef, t, tdef, kind, &mut self.out.warnings);
+            }
+            let twhat = format!("{what} trait {:?}", t.type_name);
+            self.properties(
+                doc,
+                &t.path,
+                &twhat,
+                tdef,
+                t.properties.as_ref(),
+                &t.property_at,
+                &c.name,
+                Some(app),
+            );
+        }
+    }
+
+    fn key_positions(
+        &mut self,
+        doc: &LocatedDoc,
+        path: &[Seg<'static>],
+    ) -> Vec<(Rc<str>, Position)> {
+        let mut ignored = Vec::new();
+        Reader {
+            doc,
+            file: self.file,
+            problems: &mut ignored,
+        }
+        .key_positions(&join(path, &[Seg::Key("properties")]))
+    }
+
+    fn policy(&mut self, doc: &LocatedDoc, app: Option<&Application>, p: &AppPolicy) {
+        let what = if p.name.is_empty() {
+            format!("policy of type {:?}", p.type_name)
+        } else {
+            format!("policy {:?}", p.name)
+        };
+        let type_at = self.position(doc.value_pos(&join(&p.path, &[Seg::Key("type")])));
+        if p.properties.is_none() && p.type_name != "debug" {
+            self.out.errors.push(Problem::new(
+                type_at,
+                format!(
+                    "policy {} named {} must not have empty properties",
+                    p.type_name, p.name
+                ),
+            ));
+            return;
+        }
+        if p.type_name == "override"
+            && self
+                .registry
+                .get(DefinitionKind::Policy, "override")
+                .is_none()
+        {
+            match parse_override(p) {
+                Ok(spec) if self.options.unknown_types => {
+                    check_override_types(p, &spec, self.registry, &mut self.out.errors)
+                }
+                Ok(_) => {}
+                Err(m) => self.out.errors.push(Problem::new(p.at, m)),
+            }
+            return;
+        }
+        let Some(def) =
+            self.definition(DefinitionKind::Policy, &p.type_name, type_at, &what, "type")
+        else {
+            return;
+        };
+        let property_at = self.key_positions(doc, &p.path);
+        self.properties(
+            doc,
+            &p.path,
+            &what,
+            def,
+            p.properties.as_ref(),
+            &property_at,
+            &p.name,
+            app,
+        );
+    }
+
+    fn steps(&mut self, doc: &LocatedDoc, app: Option<&Application>, steps: &[Step]) {
+        for s in steps {
+            let what = if s.name.is_empty() {
+                "workflow step".to_owned()
+            } else {
+                format!("workflow step {:?}", s.name)
+            };
+            let type_at = self.position(doc.value_pos(&join(&s.path, &[Seg::Key("type")])));
+            if let Some(def) = self.definition(
+                DefinitionKind::WorkflowStep,
+                &s.type_name,
+                type_at,
+                &what,
+                "type",
+            ) {
+                let property_at = self.key_positions(doc, &s.path);
+                self.properties(
+                    doc,
+                    &s.path,
+                    &what,
+                    def,
+                    s.properties.as_ref(),
+                    &property_at,
+                    &s.name,
+                    app,
+                );
+            }
+            self.steps(doc, app, &s.sub_steps);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -3622,6 +4152,104 @@ metadata:
         );
     }
 
+    /// Checks an application file as an editor does; one line per problem.
+    fn editor_check(app: &str) -> String {
+        let mut sources = Sources::new();
+        let app_id = sources.add("app.yaml", app);
+        let def_ids: Vec<FileId> = defs().iter().map(|(n, t)| sources.add(*n, *t)).collect();
+        let (mut registry, _) = Registry::load(&sources, &def_ids);
+        registry.describe = "defs".into();
+        let check = check_app_file(
+            app_id,
+            app,
+            &registry,
+            &FileCheckOptions {
+                budget: xdef_cue::Budget::default(),
+                unknown_types: true,
+            },
+        );
+        let mut out = String::new();
+        for (sev, ps) in [("error", &check.errors), ("warning", &check.warnings)] {
+            for p in ps {
+                out.push_str(&format!("{sev}: {}\n", sources.render(p)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn editor_check_of_an_application_file() {
+        // A clean file, with a document of another kind and an Argo CD Application.
+        let clean = format!(
+            "{APP}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nspec: {{source: {{}}}}\n"
+        );
+        assert_eq!(editor_check(&clean), "");
+        let app = APP
+            .replace("type: worker", "type: workr")
+            .replace("name: log", "name: 12")
+            .replace(
+                "            image: busybox\n",
+                "            imag: busybox\n",
+            );
+        expect![[r#"
+            error: app.yaml:8:13: component "web": type "workr" not found in defs (did you mean "worker"?)
+            error: app.yaml:14:19: component "web" trait "sidecar": parameter.name: conflicting values string and 12 (mismatched types string and int)
+              at defs/sidecar.cue:11:10: declared by trait "sidecar"
+            error: app.yaml:13:11: component "web" trait "sidecar": missing required parameter "image" (parameter.image: incomplete value string)
+              at defs/sidecar.cue:12:3: declared by trait "sidecar"
+            warning: app.yaml:15:13: component "web" trait "sidecar": property "imag" is not a parameter of trait "sidecar" (did you mean "image"?); KubeVela ignores it
+        "#]]
+        .assert_eq(&editor_check(&app));
+        // Missing properties altogether: at the type; a trait that does not apply; a
+        // built-in type unknown to the registry is fine; a built-in of another kind is
+        // named as such.
+        let app = "apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: shop
+spec:
+  components:
+    - name: web
+      type: worker
+      traits:
+        - type: nightly
+        - type: scaler
+    - name: db
+      type: scaler
+  policies:
+    - name: inv
+      type: inventory
+      properties: {owner: 3}
+    - name: where
+      type: topology
+      properties: {clusters: [local]}
+  workflow:
+    steps:
+      - name: go
+        type: deplyo
+";
+        expect![[r#"
+            error: app.yaml:8:13: component "web": missing required parameter "image" (parameter.image: incomplete value string)
+              at defs/worker.cue:28:3: declared by component "worker"
+            error: app.yaml:13:13: component "db": type "scaler" not found in defs ("scaler" is a trait definition built into KubeVela, not a component definition)
+            error: app.yaml:17:27: policy "inv": parameter.owner: conflicting values string and 3 (mismatched types string and int)
+              at defs/crds.yaml:33:27: declared by policy "inventory"
+            error: app.yaml:24:15: workflow step "go": type "deplyo" not found in defs
+            warning: app.yaml:10:17: component "web": trait "nightly" applies to ["cronjobs.batch"], not to this component (worker, deployments.apps); KubeVela renders it anyway
+        "#]]
+        .assert_eq(&editor_check(app));
+        // Standalone objects, and YAML that does not parse.
+        let policy = "apiVersion: core.oam.dev/v1alpha1\nkind: Policy\nmetadata: {name: p}\ntype: inventroy\nproperties: {}\n";
+        expect![[r#"
+            error: app.yaml:4:7: policy "p": type "inventroy" not found in defs (did you mean "inventory"?)
+        "#]]
+        .assert_eq(&editor_check(policy));
+        expect![[r#"
+            error: app.yaml:3:1: invalid YAML: while parsing a flow sequence, expected ',' or ']'
+        "#]]
+        .assert_eq(&editor_check("kind: Application\na: [1\n"));
+    }
+
     #[test]
     fn merging_properties_like_mergo() {
         let parse = |s: &str| xdef_cue::encode::yaml_to_data(s).unwrap();
@@ -3656,6 +4284,7 @@ metadata:
             at: None,
             type_at: None,
             property_at: vec![],
+            path: vec![],
         };
         let out = patch_components(&[comp("web"), comp("db"), comp("new-web")], &spec).unwrap();
         let patched: Vec<(String, bool)> = out

@@ -706,6 +706,158 @@ fn permanent_errors(evaluation: &mut Evaluation, root: VId) -> Vec<Rc<EvalError>
     out
 }
 
+/// One step of a path under `parameter`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamSeg {
+    Field(String),
+    Index(usize),
+}
+
+/// A problem of the properties given to a definition, found by [`check_parameter`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParameterProblem {
+    /// Where, under `parameter` (empty: `parameter` itself).
+    pub path: Vec<ParamSeg>,
+    /// CUE's text, with its path (`parameter.replicas: conflicting values "2" and int`).
+    pub message: String,
+    /// A required parameter left without a value (an incomplete value), rather than a
+    /// conflict.
+    pub missing: bool,
+    /// Where in the definition's file the constraint is written, when known.
+    pub declared_at: Option<usize>,
+}
+
+/// What [`check_parameter`] found.
+#[derive(Clone, Debug, Default)]
+pub struct ParameterCheck {
+    pub problems: Vec<ParameterProblem>,
+    /// The `apiVersion` and `kind` of the template's `output`, when they are concrete.
+    pub output_kind: Option<(String, String)>,
+    /// The template does not compile (its own check says why): nothing was checked.
+    pub broken: bool,
+}
+
+/// The path of a vertex under the top-level `parameter`, if it is under it.
+fn parameter_path(evaluation: &Evaluation, v: VId) -> Option<Vec<ParamSeg>> {
+    let ev = &evaluation.evaluator;
+    let mut labels = Vec::new();
+    let mut current = Some(v);
+    let mut guard = 0;
+    while let Some(c) = current {
+        guard += 1;
+        if guard > 10_000 {
+            return None;
+        }
+        let vertex = ev.vertex(c);
+        if let Some(l) = vertex.label {
+            labels.push(l);
+        }
+        current = vertex.parent;
+    }
+    labels.reverse();
+    let mut segs = labels.into_iter().map(|l| match l.as_index() {
+        Some(i) => ParamSeg::Index(i as usize),
+        None => ParamSeg::Field(ev.label_str(l).to_string()),
+    });
+    match segs.next() {
+        Some(ParamSeg::Field(f)) if f == "parameter" => Some(segs.collect()),
+        _ => None,
+    }
+}
+
+/// Checks properties against a definition's `parameter` the way rendering sees them (the
+/// template evaluated with the properties and the context injected), without rendering
+/// anything: conflicts under `parameter` (wrong types, failed constraints, fields a closed
+/// schema does not allow) and required parameters left without a value. For a component,
+/// also reads `output.apiVersion`/`output.kind` (for `appliesToWorkloads`).
+pub fn check_parameter(
+    parse: &xdef_syntax::Parse,
+    def: &DefinitionFile,
+    input: &RenderInput,
+) -> ParameterCheck {
+    let mut out = ParameterCheck::default();
+    let Some(kind) = def.kind else {
+        out.broken = true;
+        return out;
+    };
+    let ctx = context_data(kind, input, None, None);
+    let (mut evaluation, assembly) = evaluate(parse, def, kind, input, &ctx);
+    if !evaluation.compile_diagnostics().is_empty() {
+        out.broken = true;
+        return out;
+    }
+    let Some(param) = evaluation.lookup("parameter") else {
+        return out;
+    };
+    // Where the error arises, else where the field is declared in the template.
+    let declared_at = |evaluation: &Evaluation, e: &EvalError| -> Option<usize> {
+        let d = evaluation.diagnostic(e);
+        let from_span = d
+            .span
+            .filter(|s| s.file.0 == 0)
+            .and_then(|s| assembly.original(s.range.start));
+        from_span.or_else(|| {
+            let ev = &evaluation.evaluator;
+            let v = ev.deref(e.vertex?);
+            ev.vertex(v)
+                .origins
+                .iter()
+                .filter(|o| o.span.file.0 == 0)
+                .find_map(|o| assembly.original(o.span.range.start))
+        })
+    };
+    let mut seen: Vec<Vec<ParamSeg>> = Vec::new();
+    for e in permanent_errors(&mut evaluation, param) {
+        let path = e
+            .vertex
+            .and_then(|v| parameter_path(&evaluation, v))
+            .unwrap_or_default();
+        out.problems.push(ParameterProblem {
+            message: evaluation.diagnostic(&e).text(),
+            missing: false,
+            declared_at: declared_at(&evaluation, &e),
+            path: path.clone(),
+        });
+        seen.push(path);
+    }
+    if let Err(errors) = xdef_cue::export::export_data(&mut evaluation.evaluator, param, &lenient())
+    {
+        for e in errors {
+            if e.kind != ErrorKind::Incomplete {
+                continue;
+            }
+            let path = e
+                .vertex
+                .and_then(|v| parameter_path(&evaluation, v))
+                .unwrap_or_default();
+            // Under a value already in conflict: that conflict is the problem.
+            if seen.iter().any(|s| path.starts_with(s)) {
+                continue;
+            }
+            out.problems.push(ParameterProblem {
+                message: evaluation.diagnostic(&e).text(),
+                missing: true,
+                declared_at: declared_at(&evaluation, &e),
+                path: path.clone(),
+            });
+            seen.push(path);
+        }
+    }
+    if matches!(kind, DefinitionKind::Component | DefinitionKind::Workload) {
+        let mut concrete = |name: &str| -> Option<String> {
+            let v = evaluation.lookup(name)?;
+            match xdef_cue::export::export_data(&mut evaluation.evaluator, v, &lenient()) {
+                Ok(Data::Str(s)) => Some(s.to_string()),
+                _ => None,
+            }
+        };
+        if let (Some(api), Some(k)) = (concrete("output.apiVersion"), concrete("output.kind")) {
+            out.output_kind = Some((api, k));
+        }
+    }
+    out
+}
+
 /// The CUE program KubeVela itself compiles for a render (`workloadDef.Complete`): the
 /// imports and template body, `context: _` and `parameter: _`, then the parameters and
 /// the context as JSON. No xdef schema is added, so any CUE evaluator can run it (used to

@@ -26,6 +26,8 @@ pub struct CheckOutput {
     pub diagnostics: Vec<Diag>,
     pub values: Vec<(Range<usize>, String)>,
     pub budget_exhausted: bool,
+    /// A YAML document that does not parse (its syntax error is among the diagnostics).
+    pub yaml_invalid: bool,
 }
 
 const MAX_VALUES: usize = 20_000;
@@ -159,6 +161,7 @@ fn from_vela(d: &xdef_vela::Diagnostic) -> Diag {
         message: d.message.clone(),
         path: d.path.clone(),
         related: Vec::new(),
+        elsewhere: Vec::new(),
     }
 }
 
@@ -289,6 +292,7 @@ fn plain_check(parse: &xdef_syntax::Parse, max_steps: u64) -> CheckOutput {
             message: e.message,
             path: String::new(),
             related: Vec::new(),
+            elsewhere: Vec::new(),
         })
         .collect();
     if !out.diagnostics.is_empty() {
@@ -312,6 +316,7 @@ fn plain_check(parse: &xdef_syntax::Parse, max_steps: u64) -> CheckOutput {
             message: d.text(),
             path: d.path.clone(),
             related: Vec::new(),
+            elsewhere: Vec::new(),
         });
     }
     let root = evaluation.root();
@@ -324,6 +329,7 @@ fn plain_check(parse: &xdef_syntax::Parse, max_steps: u64) -> CheckOutput {
             message: text,
             path,
             related,
+            elsewhere: Vec::new(),
         });
     }
     if evaluation.budget_exhausted() {
@@ -335,6 +341,7 @@ fn plain_check(parse: &xdef_syntax::Parse, max_steps: u64) -> CheckOutput {
                 .into(),
             path: String::new(),
             related: Vec::new(),
+            elsewhere: Vec::new(),
         });
     }
     out.values = walked.values;

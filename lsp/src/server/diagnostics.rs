@@ -3,7 +3,8 @@
 //! - Tier 1 (syntax), right after each change, synchronously in the change handler: the
 //!   parse's syntax errors; when there are none, the last evaluation diagnostics moved
 //!   along with the edits (so they do not flicker while typing); an explicit empty list
-//!   for a clean file.
+//!   for a clean file. YAML documents: the YAML syntax error of an Application, nothing
+//!   for other YAML.
 //! - Tier 2 (evaluation), from the evaluation worker, for the version it checked, dropped
 //!   if the document has changed since.
 //!
@@ -15,7 +16,7 @@ use tower_lsp_server::ls_types::{
     self as lsp, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,
 };
 
-use super::document::{Diag, Document, Severity};
+use super::document::{Diag, Document, Lang, Severity};
 use super::encoding::{self, Encoding};
 
 /// A message for the client, sent in order by the outgoing task.
@@ -38,7 +39,7 @@ pub type OutgoingTx = UnboundedSender<Outgoing>;
 
 pub fn to_lsp(doc_rope: &ropey::Rope, uri: &Uri, enc: Encoding, d: &Diag) -> lsp::Diagnostic {
     let range = encoding::range(doc_rope, d.range.clone(), enc);
-    let related: Vec<DiagnosticRelatedInformation> = d
+    let mut related: Vec<DiagnosticRelatedInformation> = d
         .related
         .iter()
         .map(|(r, note)| DiagnosticRelatedInformation {
@@ -49,6 +50,20 @@ pub fn to_lsp(doc_rope: &ropey::Rope, uri: &Uri, enc: Encoding, d: &Diag) -> lsp
             message: note.clone(),
         })
         .collect();
+    related.extend(d.elsewhere.iter().map(|e| {
+        let col = match enc {
+            Encoding::Utf16 => e.utf16_col,
+            Encoding::Utf8 => e.utf8_col,
+        };
+        let at = lsp::Position::new(e.line, col);
+        DiagnosticRelatedInformation {
+            location: Location {
+                uri: e.uri.clone(),
+                range: lsp::Range::new(at, at),
+            },
+            message: e.note.clone(),
+        }
+    }));
     lsp::Diagnostic {
         range,
         severity: Some(match d.severity {
@@ -66,6 +81,19 @@ pub fn to_lsp(doc_rope: &ropey::Rope, uri: &Uri, enc: Encoding, d: &Diag) -> lsp
 
 /// Tier 1: what to publish right after a change.
 pub fn tier1(doc: &Document) -> Vec<Diag> {
+    if doc.lang == Lang::Yaml {
+        if !super::application::looks_like_app(doc.parse.text()) {
+            return Vec::new();
+        }
+        let errors = super::application::syntax_errors(doc.parse.text());
+        if !errors.is_empty() {
+            return errors;
+        }
+        return match &doc.semantic {
+            Some(sem) if sem.syntax_clean => sem.diagnostics.clone(),
+            _ => Vec::new(),
+        };
+    }
     let errors = doc.parse.errors();
     if !errors.is_empty() {
         return errors
@@ -76,6 +104,7 @@ pub fn tier1(doc: &Document) -> Vec<Diag> {
                 message: e.message,
                 path: String::new(),
                 related: Vec::new(),
+                elsewhere: Vec::new(),
             })
             .collect();
     }

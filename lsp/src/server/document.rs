@@ -32,6 +32,44 @@ pub struct Diag {
     pub path: String,
     /// Other positions involved, each with a note.
     pub related: Vec<(Range<usize>, String)>,
+    /// Positions in other files involved (a definition behind an Application's problem).
+    pub elsewhere: Vec<Elsewhere>,
+}
+
+/// A position in another file, in both encodings (its text is not kept).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Elsewhere {
+    pub uri: Uri,
+    pub line: u32,
+    pub utf16_col: u32,
+    pub utf8_col: u32,
+    pub note: String,
+}
+
+/// The language of a document: what the server does with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Cue,
+    /// YAML: only Applications (and their Policy/Workflow objects) get answers.
+    Yaml,
+}
+
+impl Lang {
+    /// From `didOpen`'s `languageId`, else from the URI's extension.
+    pub fn of(uri: &Uri, language_id: &str) -> Lang {
+        match language_id {
+            "yaml" => Lang::Yaml,
+            "cue" => Lang::Cue,
+            _ => {
+                let path = uri.path().as_str();
+                if path.ends_with(".yaml") || path.ends_with(".yml") {
+                    Lang::Yaml
+                } else {
+                    Lang::Cue
+                }
+            }
+        }
+    }
 }
 
 /// The evaluation tier's findings for one version, moved along with later edits.
@@ -87,10 +125,15 @@ impl SemanticResult {
 
 pub struct Document {
     pub version: i32,
+    pub lang: Lang,
     pub rope: Rope,
     pub parse: Arc<Parse>,
     pub semantic: Option<Arc<SemanticResult>>,
     pub cache: Arc<Cache>,
+    /// For Application YAML: the workspace's definitions generation (plus one) this
+    /// version's check was last scheduled with (0: none), so that a change of definitions
+    /// schedules it once.
+    pub scheduled_generation: std::sync::atomic::AtomicU64,
 }
 
 /// Analyses computed at most once per version, on demand.
@@ -105,6 +148,7 @@ pub struct Snapshot {
     pub uri: Uri,
     #[allow(dead_code)]
     pub version: i32,
+    pub lang: Lang,
     pub rope: Rope,
     pub parse: Arc<Parse>,
     pub encoding: Encoding,
@@ -138,13 +182,18 @@ impl Snapshot {
 }
 
 impl Document {
-    pub fn new(version: i32, text: String) -> Document {
+    /// A document; its text is parsed as CUE whatever its language (the parse holds the
+    /// text, and tree-sitter reads anything), but YAML documents are only ever read as
+    /// YAML by the features.
+    pub fn new(version: i32, text: String, lang: Lang) -> Document {
         Document {
             version,
+            lang,
             rope: Rope::from_str(&text),
             parse: Arc::new(xdef_syntax::parse(text)),
             semantic: None,
             cache: Arc::default(),
+            scheduled_generation: Default::default(),
         }
     }
 
@@ -152,6 +201,7 @@ impl Document {
         Snapshot {
             uri: uri.clone(),
             version: self.version,
+            lang: self.lang,
             rope: self.rope.clone(),
             parse: self.parse.clone(),
             encoding,

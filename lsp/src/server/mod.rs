@@ -23,6 +23,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
+mod application;
 mod check;
 mod code_actions;
 mod completion;
@@ -50,9 +51,9 @@ pub use check::check_file;
 
 use config::Settings;
 use diagnostics::{Outgoing, OutgoingTx};
-use document::{Document, SemanticResult, Snapshot};
+use document::{Document, Lang, SemanticResult, Snapshot};
 use encoding::Encoding;
-use worker::{CheckJob, Worker};
+use worker::{CheckJob, JobKind, Worker};
 
 /// Runs the server on stdin/stdout until the client says `exit`.
 pub fn run() -> std::process::ExitCode {
@@ -236,6 +237,22 @@ impl Backend {
                 state.on_check(uri, version, result, elapsed);
             }
         }));
+        // Open Applications are checked again when a definition of the workspace changes.
+        let changed = state.workspace.definitions_changed.clone();
+        let (weak, app_worker) = (Arc::downgrade(&state), worker.clone());
+        tokio::spawn(async move {
+            loop {
+                changed.notified().await;
+                let Some(state) = weak.upgrade() else { break };
+                let docs = state.docs.lock().unwrap_or_else(|e| e.into_inner());
+                let generation = state.workspace.definitions_generation() + 1;
+                for (uri, doc) in docs.iter().filter(|(_, d)| d.lang == Lang::Yaml) {
+                    if doc.scheduled_generation.load(Ordering::Relaxed) != generation {
+                        state.schedule_check(&app_worker, uri, doc);
+                    }
+                }
+            }
+        });
         Backend {
             client,
             state,
@@ -264,6 +281,12 @@ impl Backend {
         docs.get(uri).map(|d| d.snapshot(uri, self.encoding()))
     }
 
+    /// The snapshot of a CUE document (the features that only CUE has answer nothing for
+    /// YAML documents).
+    fn cue_snapshot(&self, uri: &Uri) -> Option<Snapshot> {
+        self.snapshot(uri).filter(|s| s.lang == Lang::Cue)
+    }
+
     /// Publishes tier 1 and schedules tier 2 for a document that just changed.
     /// Called with the documents lock held, so publishes keep the edits' order.
     fn after_change(&self, uri: &Uri, doc: &Document) {
@@ -273,26 +296,35 @@ impl Backend {
         // Build the scope index now, off the handler, so that the completion or hover that
         // usually follows an edit finds it ready (one that comes first builds it itself).
         // The workspace symbols of the document are refreshed there too.
+        // The workspace's definitions from this document (CUE, or YAML with CRDs) too.
         let (cache, parse) = (doc.cache.clone(), doc.parse.clone());
-        let (state, doc_uri, version) = (self.state.clone(), uri.clone(), doc.version);
+        let (state, doc_uri, version, lang) =
+            (self.state.clone(), uri.clone(), doc.version, doc.lang);
         tokio::task::spawn_blocking(move || {
-            cache.scope.get_or_init(|| scope::Index::build(&parse));
+            if lang == Lang::Cue {
+                cache.scope.get_or_init(|| scope::Index::build(&parse));
+            }
             // Only if still open at this version (a late task must not undo a newer one).
             let docs = state.docs.lock().unwrap_or_else(|e| e.into_inner());
             if docs.get(&doc_uri).map(|d| d.version) == Some(version) {
-                state.workspace.update_open(&doc_uri, &parse);
+                match lang {
+                    Lang::Cue => {
+                        state.workspace.update_open(&doc_uri, &parse);
+                        state.workspace.update_open_definitions(
+                            &doc_uri,
+                            parse.text(),
+                            Some(&parse),
+                        );
+                    }
+                    Lang::Yaml => {
+                        state
+                            .workspace
+                            .update_open_definitions(&doc_uri, parse.text(), None)
+                    }
+                }
             }
         });
-        let settings = self.settings();
-        self.worker.schedule_check(
-            uri.clone(),
-            CheckJob {
-                version: doc.version,
-                text: doc.parse.text().to_owned(),
-                due: Instant::now() + Duration::from_millis(settings.diagnostics_delay_ms),
-                budget_steps: settings.budget_steps,
-            },
-        );
+        self.state.schedule_check(&self.worker, uri, doc);
     }
 
     /// Re-checks every open document (after a settings change).
@@ -342,8 +374,8 @@ impl Backend {
 
     async fn render_preview(&self, params: preview::RenderParams) -> Result<Value> {
         let snap = self
-            .snapshot(&params.text_document.uri)
-            .ok_or_else(|| Error::invalid_params("the document is not open"))?;
+            .cue_snapshot(&params.text_document.uri)
+            .ok_or_else(|| Error::invalid_params("the document is not an open CUE document"))?;
         let settings = self.settings();
         let roots = self.state.workspace.roots();
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -358,8 +390,8 @@ impl Backend {
 
     async fn patch_preview(&self, params: preview::PatchParams) -> Result<Value> {
         let snap = self
-            .snapshot(&params.text_document.uri)
-            .ok_or_else(|| Error::invalid_params("the document is not open"))?;
+            .cue_snapshot(&params.text_document.uri)
+            .ok_or_else(|| Error::invalid_params("the document is not an open CUE document"))?;
         let component_text = match self.snapshot(&params.component.uri) {
             Some(c) => c.text().to_owned(),
             None => {
@@ -417,6 +449,44 @@ impl Backend {
 }
 
 impl State {
+    /// Schedules the evaluation tier of a document: CUE files always; YAML documents when
+    /// they hold an Application and the workspace's definitions have been read (the end
+    /// of that reading schedules them again).
+    fn schedule_check(&self, worker: &Worker, uri: &Uri, doc: &Document) {
+        let kind = match doc.lang {
+            Lang::Cue => JobKind::Cue,
+            Lang::Yaml => {
+                if !application::looks_like_app(doc.parse.text()) {
+                    worker.cancel_check(uri);
+                    return;
+                }
+                if !self.workspace.indexed() {
+                    return;
+                }
+                doc.scheduled_generation.store(
+                    self.workspace.definitions_generation() + 1,
+                    Ordering::Relaxed,
+                );
+                JobKind::Application(self.workspace.clone())
+            }
+        };
+        let settings = self
+            .settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        worker.schedule_check(
+            uri.clone(),
+            CheckJob {
+                version: doc.version,
+                text: doc.parse.text().to_owned(),
+                due: Instant::now() + Duration::from_millis(settings.diagnostics_delay_ms),
+                budget_steps: settings.budget_steps,
+                kind,
+            },
+        );
+    }
+
     /// A check finished on the evaluation thread: keep and publish it if still current.
     fn on_check(
         &self,
@@ -442,11 +512,15 @@ impl State {
                     message: format!("xdef: internal error while checking this file: {message}"),
                     path: String::new(),
                     related: Vec::new(),
+                    elsewhere: Vec::new(),
                 }],
                 ..Default::default()
             },
         };
-        let syntax_clean = !doc.parse.tree().root_node().has_error();
+        let syntax_clean = match doc.lang {
+            Lang::Cue => !doc.parse.tree().root_node().has_error(),
+            Lang::Yaml => !output.yaml_invalid,
+        };
         let sem = SemanticResult {
             version,
             diagnostics: output.diagnostics,
@@ -611,8 +685,13 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let uri = params.text_document.uri;
+        let lang = Lang::of(&uri, &params.text_document.language_id);
         let mut docs = self.state.docs.lock().unwrap_or_else(|e| e.into_inner());
-        let doc = Document::new(params.text_document.version, params.text_document.text);
+        let doc = Document::new(
+            params.text_document.version,
+            params.text_document.text,
+            lang,
+        );
         self.after_change(&uri, &doc);
         docs.insert(uri, doc);
     }
@@ -633,7 +712,10 @@ impl LanguageServer for Backend {
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         let docs = self.state.docs.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(doc) = docs.get(&params.text_document.uri) {
+        if let Some(doc) = docs
+            .get(&params.text_document.uri)
+            .filter(|d| d.lang == Lang::Cue)
+        {
             self.state
                 .workspace
                 .update_open(&params.text_document.uri, &doc.parse);
@@ -703,7 +785,10 @@ impl LanguageServer for Backend {
         };
         let offset = snap.offset(params.text_document_position.position);
         guard("completion", || {
-            let items = completion::complete(&snap, offset);
+            let items = match snap.lang {
+                Lang::Cue => completion::complete(&snap, offset),
+                Lang::Yaml => application::complete(&snap, offset, &self.state.workspace),
+            };
             Some(CompletionResponse::List(CompletionList {
                 is_incomplete: false,
                 items,
@@ -717,7 +802,10 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let offset = snap.offset(params.text_document_position_params.position);
-        guard("hover", || hover::hover(&snap, offset))
+        guard("hover", || match snap.lang {
+            Lang::Cue => hover::hover(&snap, offset),
+            Lang::Yaml => application::hover(&snap, offset, &self.state.workspace),
+        })
     }
 
     async fn goto_definition(
@@ -730,14 +818,19 @@ impl LanguageServer for Backend {
         };
         let offset = snap.offset(params.text_document_position_params.position);
         guard("definition", || {
-            let locs = navigation::definition(&snap, offset);
+            let locs = match snap.lang {
+                Lang::Cue => navigation::definition(&snap, offset),
+                Lang::Yaml => application::definition(&snap, offset, &self.state.workspace)
+                    .into_iter()
+                    .collect(),
+            };
             (!locs.is_empty()).then_some(GotoDefinitionResponse::Array(locs))
         })
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let uri = &params.text_document_position.text_document.uri;
-        let Some(snap) = self.snapshot(uri) else {
+        let Some(snap) = self.cue_snapshot(uri) else {
             return Ok(None);
         };
         let offset = snap.offset(params.text_document_position.position);
@@ -751,7 +844,7 @@ impl LanguageServer for Backend {
         &self,
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+        let Some(snap) = self.cue_snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         let offset = snap.offset(params.position);
@@ -760,7 +853,7 @@ impl LanguageServer for Backend {
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let uri = &params.text_document_position.text_document.uri;
-        let Some(snap) = self.snapshot(uri) else {
+        let Some(snap) = self.cue_snapshot(uri) else {
             return Ok(None);
         };
         let offset = snap.offset(params.text_document_position.position);
@@ -772,7 +865,7 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+        let Some(snap) = self.cue_snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         guard("documentSymbol", || {
@@ -798,7 +891,7 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+        let Some(snap) = self.cue_snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         guard("semanticTokens", || {
@@ -812,7 +905,7 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensRangeParams,
     ) -> Result<Option<SemanticTokensRangeResult>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+        let Some(snap) = self.cue_snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         let range = encoding::offset_range(&snap.rope, params.range, snap.encoding);
@@ -825,7 +918,7 @@ impl LanguageServer for Backend {
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+        let Some(snap) = self.cue_snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         guard("foldingRange", || Some(folding::ranges(&snap)))
@@ -835,7 +928,7 @@ impl LanguageServer for Backend {
         &self,
         params: SelectionRangeParams,
     ) -> Result<Option<Vec<SelectionRange>>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+        let Some(snap) = self.cue_snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         guard("selectionRange", || {
@@ -844,7 +937,7 @@ impl LanguageServer for Backend {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+        let Some(snap) = self.cue_snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         guard("formatting", || formatting::format(&snap, None))
@@ -854,7 +947,7 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentRangeFormattingParams,
     ) -> Result<Option<Vec<TextEdit>>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+        let Some(snap) = self.cue_snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         let range = encoding::offset_range(&snap.rope, params.range, snap.encoding);
@@ -862,7 +955,7 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+        let Some(snap) = self.cue_snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         let range = encoding::offset_range(&snap.rope, params.range, snap.encoding);
@@ -873,7 +966,7 @@ impl LanguageServer for Backend {
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+        let Some(snap) = self.cue_snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         let range = encoding::offset_range(&snap.rope, params.range, snap.encoding);
@@ -910,7 +1003,7 @@ mod smoke {
 
     fn run_all(text: &str, enc: Encoding, step: usize) {
         let uri: Uri = "file:///smoke.cue".parse().unwrap();
-        let doc = Document::new(1, text.to_owned());
+        let doc = Document::new(1, text.to_owned(), document::Lang::Cue);
         let snap = doc.snapshot(&uri, enc);
         let _ = symbols::document_symbols(&snap);
         let _ = semantic_tokens::tokens(&snap, None);
@@ -946,10 +1039,81 @@ mod smoke {
         }
     }
 
+    /// Application YAML: every feature on every offset of the fixture Applications and the
+    /// example, whole and cut short, against the fixture workspace's definitions; the
+    /// evaluation tier on the cut texts too.
+    #[test]
+    fn application_features_on_every_offset() {
+        let workspace = workspace::Workspace::default();
+        let base = env!("CARGO_MANIFEST_DIR");
+        let mut apps = Vec::new();
+        for dir in [
+            "tests/fixtures/appws",
+            "tests/fixtures/appws/definitions",
+            "../examples",
+        ] {
+            let Ok(entries) = std::fs::read_dir(format!("{base}/{dir}")) else {
+                continue;
+            };
+            let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            entries.sort();
+            for p in entries {
+                let Some(uri) = Uri::from_file_path(&p) else {
+                    continue;
+                };
+                let Ok(text) = std::fs::read_to_string(&p) else {
+                    continue;
+                };
+                let name = p.display().to_string();
+                if name.ends_with(".cue") {
+                    let parse = Arc::new(xdef_syntax::parse(text.clone()));
+                    workspace.update_open_definitions(&uri, &text, Some(&parse));
+                } else if name.ends_with(".yaml") {
+                    workspace.update_open_definitions(&uri, &text, None);
+                    apps.push((uri, text));
+                }
+            }
+        }
+        assert!(
+            !workspace
+                .definitions(xdef_vela::DefinitionKind::Component)
+                .is_empty()
+        );
+        let uri: Uri = "file:///smoke.yaml".parse().unwrap();
+        for (_, text) in &apps {
+            let cuts = [
+                text.len(),
+                text.len() / 3,
+                text.len() / 2,
+                text.len() * 4 / 5,
+            ];
+            for (i, cut) in cuts.into_iter().enumerate() {
+                let cut = xdef_syntax::line_index::floor_char_boundary(text, cut);
+                let text = &text[..cut];
+                let doc = Document::new(1, text.to_owned(), Lang::Yaml);
+                let _ = diagnostics::tier1(&doc);
+                let _ = application::check(text, &workspace, 200_000);
+                let (encodings, step) = if i == 0 {
+                    (&[Encoding::Utf16, Encoding::Utf8][..], 3)
+                } else {
+                    (&[Encoding::Utf16][..], 7)
+                };
+                for &enc in encodings {
+                    let snap = doc.snapshot(&uri, enc);
+                    for offset in (0..=text.len()).step_by(step) {
+                        let _ = application::complete(&snap, offset, &workspace);
+                        let _ = application::hover(&snap, offset, &workspace);
+                        let _ = application::definition(&snap, offset, &workspace);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn incremental_edits_keep_rope_and_parse_in_step() {
         let text = "a: {\r\n\tb: \"é𝄞\"\r\n}\r\nc: a.b\n";
-        let mut doc = Document::new(1, text.to_owned());
+        let mut doc = Document::new(1, text.to_owned(), document::Lang::Cue);
         let edits = [
             ((1, 5), (1, 7), "xy"),
             ((0, 0), (0, 0), "// héllo\n"),

@@ -1,5 +1,5 @@
 //! The evaluation worker: one dedicated thread that runs everything that evaluates CUE
-//! (definition checks, previews). Evaluation is synchronous and its values are `!Send`, so
+//! (definition checks, Application checks, previews). Evaluation is synchronous and its values are `!Send`, so
 //! `Evaluation` objects live and die on this thread; only plain results leave it.
 //!
 //! Checks are keyed by document: a newer version replaces a pending one (superseded work
@@ -16,12 +16,21 @@ use tower_lsp_server::ls_types::Uri;
 
 use super::check::CheckOutput;
 
-/// A pending definition check.
+/// A pending check of a document.
 pub struct CheckJob {
     pub version: i32,
     pub text: String,
     pub due: Instant,
     pub budget_steps: u64,
+    pub kind: JobKind,
+}
+
+/// What a document is checked as.
+pub enum JobKind {
+    /// A CUE file (a definition or plain CUE).
+    Cue,
+    /// Application YAML, against the workspace's definitions (read when the check starts).
+    Application(super::workspace::Workspace),
 }
 
 type Task = Box<dyn FnOnce() + Send>;
@@ -136,10 +145,14 @@ fn run(inner: Arc<(Mutex<Queue>, Condvar)>, on_check: OnCheck) {
             }
             Next::Check(uri, job) => {
                 let started = Instant::now();
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    super::check::check_text(&job.text, job.budget_steps)
-                }))
-                .map_err(|p| super::panic_message(&p));
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &job.kind {
+                        JobKind::Cue => super::check::check_text(&job.text, job.budget_steps),
+                        JobKind::Application(workspace) => {
+                            super::application::check(&job.text, workspace, job.budget_steps)
+                        }
+                    }))
+                    .map_err(|p| super::panic_message(&p));
                 on_check(uri, job.version, result, started.elapsed());
             }
         }
