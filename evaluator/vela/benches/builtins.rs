@@ -10,6 +10,9 @@
 //!   render path, assembly and error grouping included.
 //! - `export/<kind>/<name>`: `Evaluation::from_sources` + `export_root` of the program
 //!   KubeVela compiles (`kubevela_program`: template + `parameter` + `context`).
+//! - `eval/<kind>/<name>`: the same program parsed and compiled once; each iteration is a
+//!   fresh `Evaluator` over it and the export: evaluation alone.
+//! - `phases/webservice/{parse,syntax-errors,compile,evaluate+export}`: one export split.
 //! - `chain/webservice+3traits`: webservice, then the scaler, labels and sidecar traits.
 //! - `check/all-definitions`: `check_definition` on every file of
 //!   `vela-templates/definitions` (parse included).
@@ -20,10 +23,11 @@
 //! prints the medians as a table.
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use xdef_cue::{Data, Evaluation, NoPackages};
+use xdef_cue::{Budget, Data, Evaluation, Evaluator, NoPackages, Program, SourceFile};
 use xdef_vela::check::{CheckOptions, check_definition};
 use xdef_vela::render::{RenderInput, Workload, apply_trait, kubevela_program, render_component};
 use xdef_vela::{DefinitionFile, DefinitionKind, read_definition};
@@ -288,6 +292,14 @@ fn first_line(s: &str) -> String {
         .join(" ")
 }
 
+fn compiled(program: &str) -> Rc<Program> {
+    let files = vec![SourceFile {
+        name: "program.cue".into(),
+        parse: xdef_syntax::parse(program.to_owned()),
+    }];
+    Rc::new(xdef_cue::compile::compile(files, &NoPackages))
+}
+
 fn benches(c: &mut Criterion) {
     let (cases, check_files) = cases();
     let base = base_workload();
@@ -327,6 +339,7 @@ fn benches(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("export");
+    let mut programs = Vec::new();
     for case in &cases {
         let is_trait = case.def.kind == Some(DefinitionKind::Trait);
         let Some(program) = kubevela_program(
@@ -358,6 +371,62 @@ fn benches(c: &mut Criterion) {
                     &NoPackages,
                     Default::default(),
                 );
+                e.export_root().is_ok()
+            })
+        });
+        programs.push((case, program));
+    }
+    group.finish();
+
+    // Evaluation alone: the program is parsed and compiled once, each iteration is a
+    // fresh evaluator over it plus the export.
+    let mut group = c.benchmark_group("eval");
+    for (case, program) in &programs {
+        let compiled = compiled(program);
+        group.bench_function(format!("{}/{}", case.kind, case.name), |b| {
+            b.iter(|| {
+                let mut e = Evaluation {
+                    evaluator: Evaluator::new(compiled.clone(), Budget::default()),
+                };
+                e.export_root().is_ok()
+            })
+        });
+    }
+    group.finish();
+
+    // Where the time of one export goes, for webservice (or the first program).
+    let mut group = c.benchmark_group("phases");
+    if let Some((case, program)) = programs
+        .iter()
+        .find(|(c, _)| c.name == "webservice")
+        .or(programs.first())
+    {
+        let name = &case.name;
+        group.bench_function(format!("{name}/parse"), |b| {
+            b.iter(|| xdef_syntax::parse(program.clone()))
+        });
+        let parse = xdef_syntax::parse(program.clone());
+        group.bench_function(format!("{name}/syntax-errors"), |b| {
+            b.iter(|| parse.errors().len())
+        });
+        group.bench_function(format!("{name}/compile"), |b| {
+            b.iter_batched(
+                || {
+                    vec![SourceFile {
+                        name: "program.cue".into(),
+                        parse: xdef_syntax::parse(program.clone()),
+                    }]
+                },
+                |files| xdef_cue::compile::compile(files, &NoPackages),
+                BatchSize::LargeInput,
+            )
+        });
+        let compiled = compiled(program);
+        group.bench_function(format!("{name}/evaluate+export"), |b| {
+            b.iter(|| {
+                let mut e = Evaluation {
+                    evaluator: Evaluator::new(compiled.clone(), Budget::default()),
+                };
                 e.export_root().is_ok()
             })
         });
