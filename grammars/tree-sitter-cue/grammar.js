@@ -42,7 +42,8 @@ const unicodeDigit = '\\p{Nd}';
 const letter = `[${unicodeLetter}_$]`;
 const letterOrDigit = `[${unicodeLetter}${unicodeDigit}_$]`;
 
-const decimals = /[0-9](_?[0-9])*/;
+const decimals = /[0-9][0-9_]*/;
+const exponent = /[eE][+-]?[0-9_]*/;
 
 /**
  * One or more `rule`, separated by `separator`.
@@ -138,7 +139,8 @@ module.exports = grammar({
     )),
 
     label: $ => seq(
-      optional(seq(field('alias', $._any_identifier), '=')),
+      // `_=X: v` parses; using `_` as an alias is a compile error (reported by us).
+      optional(seq(field('alias', choice($._any_identifier, $.top)), '=')),
       choice(
         seq(
           field('name', $._label_name),
@@ -163,6 +165,8 @@ module.exports = grammar({
       $._label_keyword,
       $.string,
       alias($.parenthesized_expression, $.dynamic_label),
+      // `_: v` parses; using `_` as a label is a compile error (reported by us).
+      $.top,
     ),
 
     _label_keyword: $ => alias(choice(...KEYWORD_LABELS, 'true', 'false', 'null'), $.identifier),
@@ -184,7 +188,7 @@ module.exports = grammar({
 
     let_clause: $ => seq(
       'let',
-      field('name', $._any_identifier),
+      field('name', choice($._any_identifier, $.top)),
       '=',
       field('value', $._expression),
     ),
@@ -366,7 +370,12 @@ module.exports = grammar({
       $._string_end,
     ),
 
-    interpolation: $ => seq($._interpolation_start, field('expression', $._expression), ')'),
+    // `\(` (or `\#(` in a raw string) is visible as an anonymous node, for highlighting.
+    interpolation: $ => seq(
+      alias($._interpolation_start, '\\('),
+      field('expression', $._expression),
+      ')',
+    ),
 
     // ------------------------------------------------------------------- atoms
 
@@ -378,7 +387,8 @@ module.exports = grammar({
     ),
 
     identifier: _ => token(new RegExp(`[${unicodeLetter}$]${letterOrDigit}*`)),
-    definition: _ => token(new RegExp(`#${letter}${letterOrDigit}*`)),
+    // A lone `#` is an identifier too (`#: v`).
+    definition: _ => token(new RegExp(`#(${letter}${letterOrDigit}*)?`)),
     hidden_identifier: _ => token(new RegExp(`_${letterOrDigit}+`)),
     hidden_definition: _ => token(new RegExp(`_#${letter}${letterOrDigit}*`)),
 
@@ -388,20 +398,24 @@ module.exports = grammar({
     true: _ => 'true',
     false: _ => 'false',
 
+    // Number tokens are as lenient as CUE's scanner: `_` anywhere among the digits, a
+    // leading `0` before decimal digits (`0755`), a prefix without digits (`0x`) and an
+    // exponent without digits (`1e`) all lex as one number, and the diagnostics layer
+    // explains what is wrong with it.
     integer: _ => token(choice(
-      /0[xX][0-9a-fA-F](_?[0-9a-fA-F])*/,
-      /0o[0-7](_?[0-7])*/,
-      /0b[01](_?[01])*/,
+      /0[xX][0-9a-fA-F_]*/,
+      /0o[0-7_]*/,
+      /0b[01_]*/,
       // SI multipliers make an integer: 1K, 1Ki, 1.5G, .5M
-      seq(decimals, optional(seq('.', decimals)), /[KMGTP]i?/),
+      seq(decimals, optional(seq('.', optional(decimals))), /[KMGTP]i?/),
       seq('.', decimals, /[KMGTP]i?/),
-      /0|[1-9](_?[0-9])*/,
+      decimals,
     )),
 
     float: _ => token(choice(
-      seq(decimals, '.', optional(decimals), optional(/[eE][+-]?[0-9](_?[0-9])*/)),
-      seq(decimals, /[eE][+-]?[0-9](_?[0-9])*/),
-      seq('.', decimals, optional(/[eE][+-]?[0-9](_?[0-9])*/)),
+      seq(decimals, '.', optional(decimals), optional(exponent)),
+      seq(decimals, exponent),
+      seq('.', decimals, optional(exponent)),
     )),
 
     comment: _ => token(seq('//', /[^\n]*/)),

@@ -220,9 +220,27 @@ pub fn to_yaml(data: &Data) -> String {
     crate::builtins::yaml_emit(data)
 }
 
-/// Decodes YAML into data. (A minimal reader until the YAML package lands: JSON-style
-/// flow documents only.)
+/// YAML as `sigs.k8s.io/yaml.Marshal` writes a Kubernetes object, which is what `kubectl`
+/// and `vela dry-run` print: keys in go-yaml v2's order, go-yaml v2's quoting, numbers as
+/// Go's JSON round trip leaves them. See `emit_kubernetes` in `builtins/yaml.rs`.
+pub fn to_yaml_kubernetes(data: &Data) -> String {
+    crate::builtins::yaml_emit_kubernetes(data)
+}
+
+/// Decodes a single YAML document into data, as CUE's `yaml.Unmarshal` does (an empty
+/// text is `null`; more than one document is an error).
 pub fn yaml_to_data(text: &str) -> Result<Data, String> {
-    let _ = text;
-    Err("YAML input is not supported yet; use JSON or CUE".to_owned())
+    let mut docs = yaml_stream_to_data(text)?;
+    match docs.len() {
+        0 => Ok(Data::Null),
+        1 => Ok(docs.pop().unwrap_or(Data::Null)),
+        n => Err(format!(
+            "expected a single YAML document, found {n} (separated by `---`)"
+        )),
+    }
+}
+
+/// Decodes every document of a YAML stream (`---`-separated), as CUE decodes YAML.
+pub fn yaml_stream_to_data(text: &str) -> Result<Vec<Data>, String> {
+    crate::builtins::yaml_documents(text)
 }

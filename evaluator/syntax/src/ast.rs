@@ -106,6 +106,9 @@ impl<'t> SyntaxNode<'t> {
     /// All children, named and anonymous, comments included. (Walks with a cursor:
     /// `Node::child(i)` is linear in `i`, which would make wide structs quadratic.)
     pub fn all_children(&self) -> impl Iterator<Item = SyntaxNode<'t>> + use<'t> {
+        // Through a cursor: `Node::child(i)` walks the siblings from the first one, so an
+        // index loop would be quadratic in the number of children (a list of a million
+        // elements would never finish).
         let src = self.src;
         let mut cursor = self.node.walk();
         let children: Vec<Node<'t>> = self.node.children(&mut cursor).collect();
@@ -119,6 +122,8 @@ impl<'t> SyntaxNode<'t> {
     }
 
     /// The field name under which this node hangs in its parent, if any.
+    /// Linear in the number of siblings (and `parent()` in the depth): when walking a
+    /// whole tree, a `TreeCursor`'s `field_name()` is cheaper.
     pub fn field_name(&self) -> Option<&'t str> {
         let parent = self.node.parent()?;
         let mut cursor = parent.walk();
@@ -208,10 +213,23 @@ macro_rules! ast_node {
     };
 }
 
-ast_node!(
-    /// A whole file: preamble (attributes, package, imports) and declarations.
-    SourceFile = "source_file"
-);
+/// A whole file: preamble (attributes, package, imports) and declarations.
+///
+/// When error recovery cannot build a `source_file` at all, tree-sitter makes the root an
+/// `ERROR` node; that root is a `SourceFile` too (its children are whatever could be
+/// parsed), so that [`crate::Parse::root`] works on every input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SourceFile<'t>(SyntaxNode<'t>);
+
+impl<'t> AstNode<'t> for SourceFile<'t> {
+    fn cast(node: SyntaxNode<'t>) -> Option<Self> {
+        (node.kind() == "source_file" || (node.is_error() && node.parent().is_none()))
+            .then_some(SourceFile(node))
+    }
+    fn syntax(&self) -> SyntaxNode<'t> {
+        self.0
+    }
+}
 ast_node!(PackageClause = "package_clause");
 ast_node!(ImportDecl = "import_declaration");
 ast_node!(ImportSpec = "import_spec");

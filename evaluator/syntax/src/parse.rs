@@ -2,8 +2,10 @@
 //! incremental algorithm. A [`Parse`] owns its text and tree; views into it borrow it.
 
 use std::cell::RefCell;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
 
-use tree_sitter::{InputEdit, Parser, Point, Tree};
+use tree_sitter::{InputEdit, ParseOptions, ParseState, Parser, Point, Tree};
 
 use crate::TextRange;
 use crate::ast::{AstNode, SourceFile, SyntaxNode};
@@ -27,6 +29,9 @@ pub struct Parse {
     text: String,
     tree: Tree,
     line_index: LineIndex,
+    /// Set when error recovery ran over its time budget (garbage input): the tree then
+    /// covers the text only up to this offset; past it the text was parsed as blank.
+    truncated_at: Option<usize>,
 }
 
 /// A change to a text: replace `range` (byte offsets in the old text) by `insert`.
@@ -40,27 +45,94 @@ pub struct TextEdit {
 /// [`Parse::errors`].
 pub fn parse(text: impl Into<String>) -> Parse {
     let text = text.into();
-    let tree = run_parser(&text, None);
+    let (tree, truncated_at) = run_parser(&text, None);
     let line_index = LineIndex::new(&text);
     Parse {
         text,
         tree,
         line_index,
+        truncated_at,
     }
 }
 
-fn run_parser(text: &str, old: Option<&Tree>) -> Tree {
+/// Error recovery in tree-sitter can cost milliseconds per token on garbage (random bytes,
+/// a binary file opened as CUE): tens of seconds for 64 KB. A parse that has met an error
+/// gets this much time, plus [`BUDGET_PER_MB`] per megabyte; a parse without errors is never
+/// stopped. Real files, even broken ones, stay far below it.
+const ERROR_BUDGET: Duration = Duration::from_secs(2);
+const BUDGET_PER_MB: Duration = Duration::from_secs(4);
+
+/// Parses `text`; returns the tree and, when error recovery ran over its budget, the offset
+/// from which the text was parsed as blank instead.
+fn run_parser(text: &str, old: Option<&Tree>) -> (Tree, Option<usize>) {
     PARSER.with(|parser| {
         let mut parser = parser.borrow_mut();
-        parser.parse(text, old).unwrap_or_else(|| {
-            // Only a cancelled or timed-out parse returns None; we set neither, but reset
-            // and try once more rather than panic.
-            parser.reset();
-            parser
-                .parse(text, None)
-                .expect("tree-sitter parse without cancellation")
-        })
+        let budget = ERROR_BUDGET + BUDGET_PER_MB.mul_f64(text.len() as f64 / (1 << 20) as f64);
+        let started = Instant::now();
+        // The furthest offset reached within half the budget: where to cut if we must.
+        let mut cut = 0;
+        let mut progress = |state: &ParseState| {
+            let elapsed = started.elapsed();
+            if elapsed <= budget / 2 {
+                cut = cut.max(state.current_byte_offset());
+            }
+            if state.has_error() && elapsed > budget {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let tree = parse_bytes(&mut parser, text.as_bytes(), old, Some(&mut progress));
+        if let Some(tree) = tree {
+            return (tree, None);
+        }
+        // Over budget: parse again with everything from the start of the line of `cut` on
+        // blanked out (newlines kept, so positions stay where they were). That prefix took
+        // at most half the budget the first time.
+        parser.reset();
+        let cut = text[..cut.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+        let blanked: Vec<u8> = text
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| if i < cut || b == b'\n' { b } else { b' ' })
+            .collect();
+        let started = Instant::now();
+        let mut progress = |_: &ParseState| {
+            if started.elapsed() > budget {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let tree = parse_bytes(&mut parser, &blanked, None, Some(&mut progress))
+            .or_else(|| {
+                parser.reset();
+                parser.parse("", None)
+            })
+            .expect("tree-sitter parses the empty text");
+        (tree, Some(cut))
     })
+}
+
+type ProgressCallback<'a> = dyn FnMut(&ParseState) -> ControlFlow<()> + 'a;
+
+fn parse_bytes<'a>(
+    parser: &mut Parser,
+    bytes: &[u8],
+    old: Option<&Tree>,
+    progress: Option<&'a mut ProgressCallback<'a>>,
+) -> Option<Tree> {
+    let mut options = ParseOptions::new();
+    options.progress_callback = progress;
+    let tree = parser.parse_with_options(
+        &mut |offset, _| bytes.get(offset..).unwrap_or(&[]),
+        old,
+        Some(options),
+    );
+    if tree.is_none() {
+        parser.reset();
+    }
+    tree
 }
 
 impl Parse {
@@ -82,6 +154,13 @@ impl Parse {
 
     pub fn root_node(&self) -> SyntaxNode<'_> {
         SyntaxNode::new(self.tree.root_node(), &self.text)
+    }
+
+    /// When error recovery ran over its budget (garbage input), the offset from which the
+    /// text was not parsed: the tree covers only the text before it. [`Parse::errors`]
+    /// says so at that place.
+    pub fn truncated_at(&self) -> Option<usize> {
+        self.truncated_at
     }
 
     /// Every syntax error of the file, in source order.
@@ -108,7 +187,13 @@ impl Parse {
             old_end_position,
             new_end_position,
         });
-        self.tree = run_parser(&self.text, Some(&self.tree));
+        // A truncated tree does not describe the text past the cut: parse from scratch.
+        let old = if self.truncated_at.is_some() {
+            None
+        } else {
+            Some(&self.tree)
+        };
+        (self.tree, self.truncated_at) = run_parser(&self.text, old);
     }
 }
 

@@ -56,14 +56,19 @@ pub fn check_definition(parse: &xdef_syntax::Parse, options: &CheckOptions) -> C
     diagnostics.extend(definition.diagnostics.iter().cloned());
     if let (Some(kind), Some(_)) = (definition.kind, &definition.template_body) {
         let evaluated = check_template(parse, &definition, kind, options);
-        let references = check_references(parse, &definition, kind);
+        let mut references = check_references(parse, &definition, kind);
+        references.extend(check_package_members(parse, &definition, kind));
         // A misspelt `context.x` / `parameter.x` also fails evaluation at the selector;
         // the reference diagnostic says it better (with a suggestion), so it wins.
-        diagnostics.extend(
-            evaluated
-                .into_iter()
-                .filter(|d| !references.iter().any(|r| r.selector_start == d.range.start)),
-        );
+        diagnostics.extend(evaluated.into_iter().filter(|d| {
+            !references.iter().any(|r| {
+                r.selector_start == d.range.start
+                    || r.hides_reference.as_ref().is_some_and(|local| {
+                        d.message
+                            .ends_with(&format!("reference \"{local}\" not found"))
+                    })
+            })
+        }));
         diagnostics.extend(references.into_iter().map(|r| r.diagnostic));
     }
     diagnostics.sort_by(|a, b| {
@@ -250,6 +255,9 @@ fn collect_errors(evaluation: &mut Evaluation, root: VId, out: &mut Vec<Rc<EvalE
 struct ReferenceDiagnostic {
     diagnostic: Diagnostic,
     selector_start: usize,
+    /// An import reported as unusable: the evaluator's `reference "<name>" not found` at
+    /// each use says nothing more.
+    hides_reference: Option<String>,
 }
 
 fn check_references(
@@ -262,19 +270,26 @@ fn check_references(
         return out;
     };
     let root = parse.root();
-    let Some(template) = root.decls().find_map(|d| match d {
-        Decl::Field(f) if f.range().start <= body.start && f.range().end >= body.end => Some(f),
-        _ => None,
-    }) else {
-        return out;
-    };
-    let Some(FieldValue::Expr(Expr::Struct(template_struct))) = template.value() else {
-        return out;
+    // The template's declarations and the node to search: the file itself for a bare
+    // template, else the struct of `template: {...}`.
+    let (template_decls, template_node): (Vec<Decl<'_>>, _) = if definition.bare {
+        (root.decls().collect(), root.syntax())
+    } else {
+        let Some(template) = root.decls().find_map(|d| match d {
+            Decl::Field(f) if f.range().start <= body.start && f.range().end >= body.end => Some(f),
+            _ => None,
+        }) else {
+            return out;
+        };
+        let Some(FieldValue::Expr(Expr::Struct(template_struct))) = template.value() else {
+            return out;
+        };
+        (template_struct.decls().collect(), template_struct.syntax())
     };
     // The parameter schema's top-level fields (all `parameter:` declarations in the template).
     let mut parameter_fields: Option<Vec<String>> = None;
     let mut parameter_open = false;
-    for decl in template_struct.decls() {
+    for decl in template_decls.iter().copied() {
         let Decl::Field(f) = decl else { continue };
         if label_name(f).as_deref() != Some("parameter") {
             continue;
@@ -307,14 +322,14 @@ fn check_references(
         }
     }
     let context_fields: Vec<&str> = context::fields(kind).iter().map(|f| f.name).collect();
-    let mut stack = vec![template_struct.syntax()];
+    let mut stack = vec![template_node];
     while let Some(node) = stack.pop() {
         if let Some(sel) = node.cast::<ast::SelectorExpr>() {
             if let (Some(Expr::Ident(base)), Some(name)) = (sel.operand(), sel.selector()) {
                 let field = name.text().trim_matches('"').to_owned();
                 if base.name() == "context"
                     && !context_fields.contains(&field.as_str())
-                    && !declared_in_template(template_struct, "context")
+                    && !declared_in_template(&template_decls, "context")
                 {
                     let hint = crate::schema::did_you_mean(&field, &context_fields)
                         .map(|s| format!(" (did you mean `context.{s}`?)"))
@@ -327,6 +342,7 @@ fn check_references(
                             message: format!("context.{field} does not exist in the context of a {} definition{hint}", kind.type_name()),
                             path: format!("context.{field}"),
                         },
+                        hides_reference: None,
                     });
                 }
                 if base.name() == "parameter" && !parameter_open {
@@ -346,6 +362,7 @@ fn check_references(
                                     ),
                                     path: format!("parameter.{field}"),
                                 },
+                                hides_reference: None,
                             });
                         }
                     }
@@ -355,6 +372,149 @@ fn check_references(
         stack.extend(node.children());
     }
     out
+}
+
+/// `vela/*` imports and their members: paths and members KubeVela removed (with what to
+/// use instead), packages of the other definition type's set, and members that do not
+/// exist (with "did you mean"). The evaluator only sees an undefined field; this says why.
+fn check_package_members(
+    parse: &xdef_syntax::Parse,
+    definition: &DefinitionFile,
+    kind: DefinitionKind,
+) -> Vec<ReferenceDiagnostic> {
+    use crate::packages::{PackageSet, available, members, removed};
+    let mut out = Vec::new();
+    let set = kind.package_set();
+    let here = available(set);
+    let root = parse.root();
+    // (local name, import path, members)
+    let mut imported: Vec<(String, String, Vec<String>)> = Vec::new();
+    for spec in root
+        .import_decls()
+        .flat_map(|d| d.specs().collect::<Vec<_>>())
+    {
+        let Some(path_lit) = spec.path() else {
+            continue;
+        };
+        let (decoded, _) = xdef_syntax::literal::decode_string(path_lit);
+        let Some(path) = decoded.constant().and_then(|b| String::from_utf8(b).ok()) else {
+            continue;
+        };
+        if !path.starts_with("vela/") {
+            continue;
+        }
+        let at = path_lit.range();
+        let local = match spec.name() {
+            Some(n) => n.text().to_owned(),
+            None => default_import_name(&path).to_owned(),
+        };
+        let mut report = |message: String| {
+            out.push(ReferenceDiagnostic {
+                selector_start: at.start,
+                diagnostic: Diagnostic {
+                    severity: Severity::Error,
+                    range: at.clone(),
+                    message,
+                    path: String::new(),
+                },
+                hides_reference: Some(local.clone()),
+            })
+        };
+        if let Some(why) = removed(&path, "") {
+            report(why.to_owned());
+            continue;
+        }
+        if !here.contains(&path.as_str()) {
+            let other = match set {
+                PackageSet::Workflow => PackageSet::Workload,
+                PackageSet::Workload => PackageSet::Workflow,
+            };
+            if available(other).contains(&path.as_str()) {
+                let users = match other {
+                    PackageSet::Workflow => "workflow-step definitions",
+                    PackageSet::Workload => "component, trait and policy definitions",
+                };
+                report(format!(
+                    "package \"{path}\" is only available to {users}, not to a {} definition",
+                    kind.type_name()
+                ));
+            } else {
+                let hint = crate::schema::did_you_mean(&path, &here)
+                    .map(|s| format!(" (did you mean \"{s}\"?)"))
+                    .unwrap_or_default();
+                report(format!(
+                    "cannot find package \"{path}\": KubeVela has no such package{hint}"
+                ));
+            }
+            continue;
+        }
+        imported.push((local, path.clone(), members(set, &path)));
+    }
+    if imported.is_empty() {
+        return out;
+    }
+    let Some(body) = &definition.template_body else {
+        return out;
+    };
+    let mut stack = vec![root.syntax()];
+    while let Some(node) = stack.pop() {
+        if node.range().end <= body.start || node.range().start >= body.end {
+            if node.range().start >= body.end || node.range().end <= body.start {
+                // Outside the template (the header, the imports).
+                if !(node.range().start <= body.start && node.range().end >= body.end) {
+                    continue;
+                }
+            }
+        }
+        if let Some(sel) = node.cast::<ast::SelectorExpr>() {
+            if let (Some(Expr::Ident(base)), Some(name)) = (sel.operand(), sel.selector()) {
+                if let Some((local, path, names)) =
+                    imported.iter().find(|(l, _, _)| l == base.name())
+                {
+                    let member = name.text().to_owned();
+                    if !names.contains(&member) {
+                        let message = match removed(path, &member) {
+                            Some(why) => why.to_owned(),
+                            None => {
+                                let candidates: Vec<&str> =
+                                    names.iter().map(String::as_str).collect();
+                                let hint = crate::schema::did_you_mean(&member, &candidates)
+                                    .map(|s| format!(" (did you mean `{local}.{s}`?)"))
+                                    .unwrap_or_default();
+                                format!("package \"{path}\" has no member {member}{hint}")
+                            }
+                        };
+                        out.push(ReferenceDiagnostic {
+                            selector_start: sel.range().start,
+                            diagnostic: Diagnostic {
+                                severity: Severity::Error,
+                                range: name.range(),
+                                message,
+                                path: format!("{local}.{member}"),
+                            },
+                            hides_reference: None,
+                        });
+                    }
+                }
+            }
+        }
+        stack.extend(node.children());
+    }
+    out
+}
+
+/// The name an import is used by without an explicit one: the last path element, before a
+/// major-version element (`vela/op/v1` is `op`).
+fn default_import_name(path: &str) -> &str {
+    let path = path.split(':').next().unwrap_or(path);
+    let mut parts = path.rsplit('/');
+    let last = parts.next().unwrap_or(path);
+    let is_version =
+        last.len() > 1 && last.starts_with('v') && last[1..].bytes().all(|b| b.is_ascii_digit());
+    match (is_version, parts.next()) {
+        (true, Some(previous)) => previous,
+        _ => last,
+    }
 }
 
 fn label_name(field: ast::Field<'_>) -> Option<String> {
@@ -370,8 +530,8 @@ fn label_name(field: ast::Field<'_>) -> Option<String> {
 }
 
 /// Whether the template declares the top-level field itself (then it is not KubeVela's).
-fn declared_in_template(template: ast::StructLit<'_>, name: &str) -> bool {
+fn declared_in_template(template: &[Decl<'_>], name: &str) -> bool {
     template
-        .decls()
-        .any(|d| matches!(d, Decl::Field(f) if label_name(f).as_deref() == Some(name)))
+        .iter()
+        .any(|d| matches!(d, Decl::Field(f) if label_name(*f).as_deref() == Some(name)))
 }

@@ -88,6 +88,9 @@ pub struct DefinitionFile {
     pub imports: Vec<TextRange>,
     /// The header evaluated to data (when it is concrete).
     pub header: Option<Data>,
+    /// A bare template: the file is a template body on its own (no header, no
+    /// `template:`), as KubeVela's CRD YAML and its repositories keep them.
+    pub bare: bool,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -140,8 +143,98 @@ pub fn looks_like_definition(parse: &xdef_syntax::Parse) -> bool {
     })
 }
 
-/// Splits a parsed file into header and template and checks the header.
+/// Whether the file is a bare template — no header and no `template:`, but the top-level
+/// fields of a template (`output`, `outputs`, `patch`, `patchOutputs`, `parameter`) and
+/// references to `parameter` or `context` — and which kind of definition it is for:
+/// a workflow step when it imports a package only workflow steps have, a trait when it
+/// patches, else a component.
+pub fn bare_template_kind(parse: &xdef_syntax::Parse) -> Option<DefinitionKind> {
+    let root = parse.root();
+    let mut fields: Vec<String> = Vec::new();
+    for decl in root.decls() {
+        if let Decl::Field(f) = decl {
+            if let Some(LabelName::Ident(i)) = f.label().and_then(|l| l.name()) {
+                fields.push(i.name().to_owned());
+            }
+        }
+    }
+    let has = |name: &str| fields.iter().any(|f| f == name);
+    if has("template") || looks_like_definition(parse) || root.package().is_some() {
+        return None;
+    }
+    if !["output", "outputs", "patch", "patchOutputs", "parameter"]
+        .iter()
+        .any(|f| has(f))
+    {
+        return None;
+    }
+    let import_paths: Vec<String> = root
+        .import_decls()
+        .flat_map(|d| d.specs().collect::<Vec<_>>())
+        .filter_map(|spec| {
+            let (decoded, _) = xdef_syntax::literal::decode_string(spec.path()?);
+            String::from_utf8(decoded.constant()?).ok()
+        })
+        .collect();
+    let imports_vela = import_paths.iter().any(|p| p.starts_with("vela/"));
+    if !imports_vela && !mentions_template_inputs(root.syntax()) {
+        return None;
+    }
+    use crate::packages::{PackageSet, available};
+    let workload = available(PackageSet::Workload);
+    let workflow = available(PackageSet::Workflow);
+    if import_paths
+        .iter()
+        .any(|p| workflow.contains(&p.as_str()) && !workload.contains(&p.as_str()))
+    {
+        return Some(DefinitionKind::WorkflowStep);
+    }
+    if has("patch") || has("patchOutputs") {
+        return Some(DefinitionKind::Trait);
+    }
+    Some(DefinitionKind::Component)
+}
+
+/// Whether the tree selects from `parameter` or `context` (`parameter.image`).
+fn mentions_template_inputs(node: xdef_syntax::ast::SyntaxNode<'_>) -> bool {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if let Some(sel) = n.cast::<xdef_syntax::ast::SelectorExpr>() {
+            if let Some(Expr::Ident(base)) = sel.operand() {
+                if matches!(base.name(), "parameter" | "context") {
+                    return true;
+                }
+            }
+        }
+        stack.extend(n.children());
+    }
+    false
+}
+
+/// A bare template file as a definition of `kind`: everything after the imports is the
+/// template body.
+pub fn read_bare_template(parse: &xdef_syntax::Parse, kind: DefinitionKind) -> DefinitionFile {
+    let text = parse.text();
+    let mut def = DefinitionFile {
+        kind: Some(kind),
+        bare: true,
+        ..DefinitionFile::default()
+    };
+    for import in parse.root().import_decls() {
+        def.imports.push(import.range());
+    }
+    let start = def.imports.last().map_or(0, |r| r.end);
+    def.template_range = Some(start..text.len());
+    def.template_body = Some(start..text.len());
+    def
+}
+
+/// Splits a parsed file into header and template and checks the header. A bare template
+/// (see [`bare_template_kind`]) is read as the template of a definition of its kind.
 pub fn read_definition(parse: &xdef_syntax::Parse) -> DefinitionFile {
+    if let Some(kind) = bare_template_kind(parse) {
+        return read_bare_template(parse, kind);
+    }
     let text = parse.text();
     let mut def = DefinitionFile::default();
     let root = parse.root();

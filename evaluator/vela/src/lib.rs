@@ -8,10 +8,14 @@
 //! - [`check`]: every problem of a definition file, with positions.
 //! - [`render`]: rendering components, traits and policies in KubeVela's order.
 //! - [`patch`]: trait patches (strategic merge with `+patchKey`/`+patchStrategy`).
+//! - [`application`]: Applications rendered offline like `vela dry-run` (components,
+//!   traits, override/topology policies, deploy steps), with a definition registry.
+//! - [`yaml_source`]: YAML documents with the position of every node.
 //!
 //! Like `xdef-cue`, this crate does no IO and never calls out: `vela/*` actions are
 //! described, not executed.
 
+pub mod application;
 pub mod assembly;
 pub mod check;
 pub mod context;
@@ -23,6 +27,7 @@ pub mod render;
 pub mod schema;
 pub mod status;
 pub mod testing;
+pub mod yaml_source;
 
 use xdef_syntax::TextRange;
 

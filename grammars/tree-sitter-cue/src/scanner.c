@@ -240,8 +240,18 @@ static bool scan_string_start(Scanner *scanner, TSLexer *lexer) {
     advance(lexer);
     if (lexer->lookahead == quote) {
       advance(lexer);
-      lexer->mark_end(lexer);
-      multiline = 1;
+      // `#"""#` (and `##"""##` …) is a single-line literal holding one quote, not the
+      // start of a multi-line one: the three quotes are followed by the closing `#`s.
+      int closing = 0;
+      while (hashes > 0 && closing < hashes && lexer->lookahead == '#') {
+        advance(lexer);
+        closing++;
+      }
+      if (hashes == 0 || closing < hashes) {
+        lexer->mark_end(lexer);
+        multiline = 1;
+      }
+      // Otherwise the token stays the opening `#"` (mark_end was set after it).
     }
     // Otherwise this is an empty string: the token is only the first quote and the
     // second one is scanned as the end.

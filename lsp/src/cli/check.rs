@@ -103,7 +103,9 @@ pub fn run(args: Args) -> ExitCode {
 
 /// Diagnostics of one file: a definition check, or a plain CUE check.
 pub fn check_file(parse: &xdef_syntax::Parse) -> Vec<Diagnostic> {
-    if xdef_vela::definition::looks_like_definition(parse) {
+    if xdef_vela::definition::looks_like_definition(parse)
+        || xdef_vela::definition::bare_template_kind(parse).is_some()
+    {
         return check_definition(parse, &CheckOptions::default()).diagnostics;
     }
     let mut out: Vec<Diagnostic> = parse

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod dry_run;
 mod eval;
 mod files;
 mod fmt;
@@ -34,6 +35,8 @@ enum Command {
     Check(check::Args),
     /// Render a component definition (with traits) to Kubernetes objects.
     Render(render::Args),
+    /// Render an Application offline, like `vela dry-run` (components, traits, policies).
+    DryRun(dry_run::Args),
     /// Evaluate a definition's health and status scripts against live objects.
     Status(status::Args),
     /// Run definition golden tests (`*_test.cue`).
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run_eval(args),
         Command::Render(args) => render::run(args),
+        Command::DryRun(args) => dry_run::run(args),
         Command::Status(args) => status::run(args),
         Command::Test(args) => test::run(args),
         Command::Export(args) => eval::run_export(args),
@@ -66,4 +70,4 @@ pub fn display_path(path: &Path) -> String {
         .to_string()
 }
 
-pub use files::{collect_cue_files, read_source};
+pub use files::{SourceFile, collect_cue_files, read_source};

@@ -59,6 +59,16 @@ pub fn yaml_emit(data: &Data) -> String {
     yaml::emit(data)
 }
 
+/// YAML text as `sigs.k8s.io/yaml` writes it (for [`crate::encode::to_yaml_kubernetes`]).
+pub fn yaml_emit_kubernetes(data: &Data) -> String {
+    yaml::emit_kubernetes(data)
+}
+
+/// Every document of a YAML stream, decoded as CUE decodes YAML.
+pub fn yaml_documents(text: &str) -> Result<Vec<Data>, String> {
+    yaml::unmarshal_docs(text)
+}
+
 /// Writes an ASCII byte as Go's `strconv.Quote` would inside its quotes.
 pub(crate) fn strconv_quote_byte(out: &mut String, c: u8) {
     strconv::escape_char(out, c as char);

@@ -35,7 +35,7 @@ pub fn register(r: &mut Registry) {
         match gofloat::parse_float(s, bits) {
             Ok(f) => float_data(f),
             Err(ParseFloatError::Syntax) => Err(num_error("ParseFloat", s, "invalid syntax")),
-            Err(ParseFloatError::Range(_)) => Err(num_error("ParseFloat", s, "value out of range")),
+            Err(ParseFloatError::Range) => Err(num_error("ParseFloat", s, "value out of range")),
         }
     });
     r.add(P, "ParseNumber", 1, |a| {
@@ -489,7 +489,7 @@ pub fn unquote(lit: &str) -> Result<Vec<u8>, String> {
         }
         let c = s[1 + hashes];
         s = &s[2 + hashes..];
-        let mut push_char = |out: &mut Vec<u8>, c: u32| -> Result<(), String> {
+        let push_char = |out: &mut Vec<u8>, c: u32| -> Result<(), String> {
             let ch = char::from_u32(c).ok_or_else(|| SYNTAX.to_string())?;
             let mut buf = [0u8; 4];
             out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());

@@ -609,12 +609,29 @@ enum Style {
 struct Emitter {
     out: String,
     column: usize,
+    /// Write as `sigs.k8s.io/yaml` (go-yaml v2) does instead of as CUE does.
+    go_v2: bool,
 }
 
 pub(crate) fn emit(data: &Data) -> String {
+    emit_with(data, false)
+}
+
+/// YAML as `sigs.k8s.io/yaml.Marshal` writes a Kubernetes object (what `kubectl` and
+/// KubeVela print): the object goes through Go's `encoding/json` into go-yaml v2, so map
+/// keys come out in go-yaml v2's order, strings are quoted where YAML 1.1 would read them
+/// as something else, and numbers are written as Go's `float64`/`int64` round trip writes
+/// them (`2.0` as `2`, `1e20` as `1e+20`).
+pub fn emit_kubernetes(data: &Data) -> String {
+    let sorted = sort_keys_go_yaml_v2(data);
+    emit_with(&sorted, true)
+}
+
+fn emit_with(data: &Data, go_v2: bool) -> String {
     let mut e = Emitter {
         out: String::new(),
         column: 0,
+        go_v2,
     };
     match data {
         Data::Struct(fields) if !fields.is_empty() => e.map(fields, 0),
@@ -678,6 +695,195 @@ fn date_like(s: &str) -> bool {
         })
     };
     try_with(&chars) || (body.len() != s.len() && false)
+}
+
+/// Whether go-yaml v2 quotes `s` when it writes it (its `resolve` gives something other
+/// than a string, or it looks like a YAML 1.1 base-60 float such as `1:20`).
+fn go_yaml_v2_non_string(s: &str) -> bool {
+    if resolves_to_non_string(s) || is_base60_float(s) {
+        return true;
+    }
+    if matches!(
+        s,
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "on"
+            | "On"
+            | "ON"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "off"
+            | "Off"
+            | "OFF"
+    ) {
+        return true;
+    }
+    // The `sigs.k8s.io/yaml` fork reads integers too large for 64 bits as big integers.
+    s.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-')
+        && super::strconv::big_int_from_str(&s.replace('_', ""), 0).is_some()
+}
+
+/// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`
+fn is_base60_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    if !b.get(i).is_some_and(u8::is_ascii_digit) || !s.contains(':') {
+        return false;
+    }
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+        i += 1;
+    }
+    let mut groups = 0;
+    while i < b.len() && b[i] == b':' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() && i - start < 2 {
+            i += 1;
+        }
+        let group = &b[start..i];
+        let ok = match group {
+            [d] => d.is_ascii_digit(),
+            [a, _] => (b'0'..=b'5').contains(a),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        groups += 1;
+    }
+    if groups == 0 {
+        return false;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+            i += 1;
+        }
+    }
+    i == b.len()
+}
+
+/// A number as it comes out of KubeVela's path: CUE's JSON decoded by Kubernetes into an
+/// `int64` (or a `float64` when it is not one), encoded by Go's `encoding/json`, read back
+/// by go-yaml v2 and written by it.
+fn go_json_yaml_number(n: &crate::number::Num) -> String {
+    if n.is_int()
+        && let Some(i) = n.to_i64()
+    {
+        return i.to_string();
+    }
+    let f = n.to_f64();
+    if !f.is_finite() {
+        return n.to_string();
+    }
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        // encoding/json writes it without an exponent; go-yaml v2 reads it back as an
+        // integer when it fits 64 bits.
+        let text = super::gofloat::format_float(f, b'f', -1, 64);
+        if text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok() {
+            return text;
+        }
+    }
+    super::gofloat::format_float(f, b'g', -1, 64)
+}
+
+/// go-yaml v2's order of map keys (`keyList.Less` for strings): letters after other
+/// characters, runs of digits compared as numbers.
+fn go_yaml_v2_key_less(a: &str, b: &str) -> bool {
+    use unicode_general_category::{GeneralCategory as G, get_general_category};
+    let letter = |c: char| {
+        matches!(
+            get_general_category(c),
+            G::UppercaseLetter
+                | G::LowercaseLetter
+                | G::TitlecaseLetter
+                | G::ModifierLetter
+                | G::OtherLetter
+        )
+    };
+    let digit = |c: char| get_general_category(c) == G::DecimalNumber;
+    let ar: Vec<char> = a.chars().collect();
+    let br: Vec<char> = b.chars().collect();
+    for i in 0..ar.len().min(br.len()) {
+        if ar[i] == br[i] {
+            continue;
+        }
+        let (al, bl) = (letter(ar[i]), letter(br[i]));
+        if al && bl {
+            return ar[i] < br[i];
+        }
+        if al || bl {
+            return bl;
+        }
+        let (mut an, mut bn) = (0i64, 0i64);
+        if ar[i] == '0' || br[i] == '0' {
+            for j in (0..i).rev() {
+                if !digit(ar[j]) {
+                    break;
+                }
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && digit(ar[ai]) {
+            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && digit(br[bi]) {
+            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+            bi += 1;
+        }
+        if an != bn {
+            return an < bn;
+        }
+        if ai != bi {
+            return ai < bi;
+        }
+        return ar[i] < br[i];
+    }
+    ar.len() < br.len()
+}
+
+/// The data with every struct's fields in go-yaml v2's key order.
+fn sort_keys_go_yaml_v2(data: &Data) -> Data {
+    match data {
+        Data::Struct(fields) => {
+            let mut fields: Vec<(Rc<str>, Data)> = fields
+                .iter()
+                .map(|(k, v)| {
+                    let v = stacker::maybe_grow(32 * 1024, 1024 * 1024, || sort_keys_go_yaml_v2(v));
+                    (k.clone(), v)
+                })
+                .collect();
+            fields.sort_by(|(a, _), (b, _)| {
+                if go_yaml_v2_key_less(a, b) {
+                    std::cmp::Ordering::Less
+                } else if go_yaml_v2_key_less(b, a) {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            });
+            Data::Struct(fields)
+        }
+        Data::List(items) => Data::List(
+            items
+                .iter()
+                .map(|v| stacker::maybe_grow(32 * 1024, 1024 * 1024, || sort_keys_go_yaml_v2(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// go-yaml's scalar analysis: which styles can show `s`.
@@ -911,6 +1117,7 @@ impl Emitter {
         match v {
             Data::Null => self.write("null"),
             Data::Bool(b) => self.write(if *b { "true" } else { "false" }),
+            Data::Num(n) if self.go_v2 => self.write(&go_json_yaml_number(n)),
             Data::Num(n) => self.write(&n.to_string()),
             Data::Str(s) => self.string(s, indent, key),
             Data::Bytes(b) => {
@@ -925,7 +1132,9 @@ impl Emitter {
     fn string(&mut self, s: &str, indent: usize, key: bool) {
         let requested = if s.contains('\n') {
             if key { Style::Double } else { Style::Literal }
-        } else if cue_should_quote(s) || resolves_to_non_string(s) {
+        } else if (self.go_v2 && go_yaml_v2_non_string(s))
+            || (!self.go_v2 && (cue_should_quote(s) || resolves_to_non_string(s)))
+        {
             Style::Double
         } else {
             Style::Plain
@@ -1108,5 +1317,62 @@ impl Emitter {
                 breaks = false;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod kubernetes_tests {
+    use super::*;
+    use crate::number::Num;
+
+    fn s(v: &str) -> Data {
+        Data::str(v)
+    }
+
+    #[test]
+    fn keys_in_go_yaml_v2_order() {
+        let mut keys = vec![
+            "port10", "port9", "b", "a_b", "aB", "a-b", "Z", "a", "x01", "x1", "x2",
+        ];
+        keys.sort_by(|a, b| {
+            if go_yaml_v2_key_less(a, b) {
+                std::cmp::Ordering::Less
+            } else if go_yaml_v2_key_less(b, a) {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        });
+        // Non-letters before letters, digit runs by value, uppercase before lowercase.
+        assert_eq!(
+            keys,
+            [
+                "Z", "a", "a-b", "a_b", "aB", "b", "port9", "port10", "x1", "x01", "x2"
+            ]
+        );
+    }
+
+    #[test]
+    fn quoting_and_numbers_like_sigs_k8s_yaml() {
+        let data = Data::Struct(vec![
+            ("z".into(), s("f")),
+            ("a".into(), s("yes")),
+            ("b".into(), s("1:20")),
+            ("c".into(), s("10-20")),
+            ("d".into(), s("1000")),
+            ("e".into(), Data::Num(Num::float_from_f64(2.0).unwrap())),
+            ("g".into(), Data::Num(Num::float_from_f64(1e20).unwrap())),
+            ("h".into(), Data::Num(Num::float_from_f64(1.5).unwrap())),
+            ("i".into(), Data::Num(Num::int(7))),
+            ("j".into(), s("0x1F")),
+            ("k".into(), s("2001-01-01")),
+        ]);
+        assert_eq!(
+            emit_kubernetes(&data),
+            "a: \"yes\"\nb: \"1:20\"\nc: 10-20\nd: \"1000\"\ne: 2\ng: 1e+20\nh: 1.5\ni: 7\nj: \"0x1F\"\nk: \"2001-01-01\"\nz: f\n"
+        );
+        // CUE's own style quotes `f` and date-like strings.
+        assert!(emit(&data).contains("z: \"f\""));
+        assert!(emit(&data).contains("c: \"10-20\""));
     }
 }

@@ -487,7 +487,8 @@ impl Evaluator {
         match &vertex.value {
             Value::Bottom(e) => Val::Bottom(e.clone()),
             Value::Struct => {
-                let kind = if vertex.closed {
+                // A closed struct or an imported package cannot gain the field later.
+                let kind = if vertex.closed || self.package_roots.values().any(|r| *r == v) {
                     ErrorKind::Eval
                 } else {
                     ErrorKind::Incomplete
@@ -570,6 +571,11 @@ impl Evaluator {
                 };
                 let len = self.vertex(v).list.as_ref().map_or(0, |l| l.len);
                 if i < 0 || i >= len as i64 {
+                    // A list whose comprehension could not run yet may still get the
+                    // element: that is the error to report.
+                    if let Some(incomplete) = self.vertex(v).incomplete.clone() {
+                        return Val::Bottom(with_span(incomplete, span));
+                    }
                     let open = self.vertex(v).list.as_ref().is_some_and(|l| l.open);
                     let kind = if open && i >= 0 {
                         ErrorKind::Incomplete

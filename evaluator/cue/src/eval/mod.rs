@@ -298,6 +298,12 @@ pub struct Evaluator {
     recursion: u32,
     next_group: GroupId,
     child_groups: FxHashMap<(GroupId, Feature), GroupId>,
+    /// The parent group and label of each child group (the inverse of `child_groups`).
+    group_parents: FxHashMap<GroupId, (GroupId, Feature)>,
+    /// Labels declared under a group also count for these groups: a definition referenced
+    /// inside another definition (`#Get: #Do & {...}`) keeps its own closedness, and what
+    /// it declares is part of the enclosing definition too.
+    group_also: FxHashMap<GroupId, SmallVec<[GroupId; 2]>>,
     /// Groups created by `close()`: they do not close the children.
     shallow_groups: FxHashSet<GroupId>,
     /// Groups opened by `...` postfix (`#A...`).
@@ -323,6 +329,8 @@ impl Evaluator {
             recursion: 0,
             next_group: 1,
             child_groups: FxHashMap::default(),
+            group_parents: FxHashMap::default(),
+            group_also: FxHashMap::default(),
             shallow_groups: FxHashSet::default(),
             open_groups: FxHashSet::default(),
             def_groups: FxHashMap::default(),
@@ -473,6 +481,7 @@ impl Evaluator {
         }
         let g = self.new_group();
         self.child_groups.insert((group, label), g);
+        self.group_parents.insert(g, (group, label));
         Some(g)
     }
 

@@ -899,6 +899,20 @@ impl Evaluator {
         if self.vertex(target).closed {
             self.vertex_mut(v).closed = true;
         }
+        if let GroupMap::Inherit(enclosing) = map {
+            // Closed content brought into a closed group keeps its own group, and its
+            // labels count for the enclosing one.
+            for c in &conjuncts {
+                if let Some(own) = c.group {
+                    if own != enclosing {
+                        let also = self.group_also.entry(own).or_default();
+                        if !also.contains(&enclosing) {
+                            also.push(enclosing);
+                        }
+                    }
+                }
+            }
+        }
         for c in conjuncts {
             self.add_conjunct(acc, c, map);
         }
@@ -1613,8 +1627,69 @@ impl Evaluator {
         }
     }
 
+    /// The groups that also receive the labels of `group` (see `group_also`), including
+    /// through its ancestors: the child at `l` of a group that feeds `B` feeds `B`'s child
+    /// at `l`.
+    fn also_groups(&self, group: GroupId, depth: u32) -> SmallVec<[GroupId; 2]> {
+        let mut out: SmallVec<[GroupId; 2]> =
+            self.group_also.get(&group).cloned().unwrap_or_default();
+        if depth < 64 {
+            if let Some(&(parent, label)) = self.group_parents.get(&group) {
+                for target in self.also_groups(parent, depth + 1) {
+                    if let Some(&child) = self.child_groups.get(&(target, label)) {
+                        if !out.contains(&child) {
+                            out.push(child);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Applies `group_also` at this vertex: labels, patterns and openness of a group are
+    /// added to the groups it feeds.
+    fn merge_also_groups(&self, acc: &mut Acc) {
+        if self.group_also.is_empty() || acc.groups.len() < 2 {
+            return;
+        }
+        let ids: Vec<GroupId> = acc.groups.keys().copied().collect();
+        for _round in 0..3 {
+            let mut changed = false;
+            for &from in &ids {
+                for to in self.also_groups(from, 0) {
+                    if to == from || !acc.groups.contains_key(&to) {
+                        continue;
+                    }
+                    let (labels, patterns, open) = {
+                        let info = &acc.groups[&from];
+                        (info.labels.clone(), info.patterns.clone(), info.open)
+                    };
+                    let target = acc.groups.get_mut(&to).expect("checked");
+                    for l in labels {
+                        changed |= target.labels.insert(l);
+                    }
+                    for p in patterns {
+                        if !target.patterns.contains(&p) {
+                            target.patterns.push(p);
+                            changed = true;
+                        }
+                    }
+                    if open && !target.open {
+                        target.open = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
     fn check_closedness(&mut self, acc: &mut Acc) {
         let v = acc.v;
+        self.merge_also_groups(acc);
         let active: Vec<GroupId> = acc
             .groups
             .iter()
