@@ -14,6 +14,7 @@
 import glob
 import json
 import os
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -71,14 +72,16 @@ def run(cmd, timeout=None, stdin_text=None, rss=False):
             stdin.write(stdin_text.encode())
             stdin.seek(0)
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err)
+        # A session of its own, so that a time limit stops the whole process group (the
+        # command and GNU time or prlimit around it), not only the outermost process.
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err, start_new_session=True)
         timed_out = []
         timer = None
         if timeout:
             def kill():
                 timed_out.append(True)
                 try:
-                    proc.kill()
+                    os.killpg(proc.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
             timer = threading.Timer(timeout, kill)
