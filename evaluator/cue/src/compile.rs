@@ -76,15 +76,16 @@ struct Declared {
 
 /// Supplies the source of non-standard packages (`vela/op`, user packages).
 pub trait PackageLoader {
-    /// The files (name, text) of the package imported as `path`, or None if unknown.
-    fn load(&self, path: &str) -> Option<Vec<(String, String)>>;
+    /// The parsed files of the package imported as `path`, or None if unknown. Loaders
+    /// that serve the same packages often should keep the parses and hand out clones.
+    fn load(&self, path: &str) -> Option<Vec<SourceFile>>;
 }
 
 /// A loader that knows no packages beyond the standard library.
 pub struct NoPackages;
 
 impl PackageLoader for NoPackages {
-    fn load(&self, _: &str) -> Option<Vec<(String, String)>> {
+    fn load(&self, _: &str) -> Option<Vec<SourceFile>> {
         None
     }
 }
@@ -153,6 +154,9 @@ fn compile_package(
         .map(FileId)
         .collect();
     for &file in &file_ids {
+        // Syntax errors are part of the program's diagnostics. A tree without error nodes
+        // can still hold lexical mistakes (`0755`, a bad escape), so they are looked for
+        // too; `Parse` computes them once.
         for e in program.files[file.0 as usize].parse.errors() {
             program
                 .diagnostics
@@ -230,15 +234,8 @@ fn compile_package(
                             None
                         } else {
                             match loader.load(&import_path) {
-                                Some(sources) => {
+                                Some(files) => {
                                     loaded.insert(import_path.clone(), None);
-                                    let files = sources
-                                        .into_iter()
-                                        .map(|(name, text)| SourceFile {
-                                            name,
-                                            parse: xdef_syntax::parse(text),
-                                        })
-                                        .collect();
                                     let id = compile_package(
                                         program,
                                         &import_path,

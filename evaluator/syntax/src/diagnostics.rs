@@ -26,6 +26,18 @@ use crate::ast::{AstNode, Decl, StringLit};
 use crate::literal;
 use crate::parse::Parse;
 
+/// A node's kind name from the table of kind names by id: `Node::kind` looks the name up
+/// and validates it as UTF-8 on every call, and the checker asks for every node.
+trait KindName {
+    fn kname(&self) -> &'static str;
+}
+
+impl KindName for Node<'_> {
+    fn kname(&self) -> &'static str {
+        crate::ast::kind_name(self.kind_id()).unwrap_or("")
+    }
+}
+
 /// A syntax error: a byte range of the file and a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -178,7 +190,7 @@ impl<'a> Checker<'a> {
             } else {
                 self.check_node(node);
             }
-            if descend && node.kind() != "string" && cursor.goto_first_child() {
+            if descend && node.kname() != "string" && cursor.goto_first_child() {
                 continue;
             }
             loop {
@@ -194,13 +206,13 @@ impl<'a> Checker<'a> {
 
     /// Checks on nodes the grammar accepts but CUE does not.
     fn check_node(&mut self, node: Node<'_>) {
-        match node.kind() {
+        match node.kname() {
             "string" => self.check_string(node),
             "list" => self.check_list(node),
             "label" => self.check_label(node),
             "let_clause" => {
                 if let Some(name) = node.child_by_field_name("name")
-                    && name.kind() == "top"
+                    && name.kname() == "top"
                 {
                     self.check(name.byte_range(), "cannot use _ as alias or let clause");
                 }
@@ -208,14 +220,14 @@ impl<'a> Checker<'a> {
             "embedding" => {
                 // `a = 1` where `a: 1` was meant: an alias is not a declaration.
                 if let Some(alias) = node.named_child(0)
-                    && alias.kind() == "alias"
+                    && alias.kname() == "alias"
                 {
                     let name = alias
                         .child_by_field_name("name")
                         .map_or("", |n| self.node_text(n));
                     let eq = (0..alias.child_count())
                         .filter_map(|i| alias.child(i))
-                        .find(|c| c.kind() == "=")
+                        .find(|c| c.kname() == "=")
                         .map_or(alias.start_byte()..alias.start_byte(), |c| c.byte_range());
                     self.check(
                         eq,
@@ -232,11 +244,11 @@ impl<'a> Checker<'a> {
 
     fn check_label(&mut self, node: Node<'_>) {
         if let Some(name) = node.child_by_field_name("name") {
-            if name.kind() == "top" {
+            if name.kname() == "top" {
                 self.check(name.byte_range(), "cannot use _ as label");
             }
             if matches!(
-                name.kind(),
+                name.kname(),
                 "identifier" | "hidden_identifier" | "definition" | "hidden_definition"
             ) && self.node_text(name).starts_with("__")
             {
@@ -247,7 +259,7 @@ impl<'a> Checker<'a> {
             }
         }
         if let Some(alias) = node.child_by_field_name("alias")
-            && alias.kind() == "top"
+            && alias.kname() == "top"
         {
             self.check(alias.byte_range(), "cannot use _ as alias or let clause");
         }
@@ -265,10 +277,10 @@ impl<'a> Checker<'a> {
         let mut cursor = node.walk();
         let clauses: Vec<&str> = node
             .children_by_field_name("clause", &mut cursor)
-            .map(|c| c.kind())
+            .map(|c| c.kname())
             .collect();
         let single = clauses.len() == 1 && matches!(clauses[0], "if_clause" | "try_clause");
-        match (keyword.kind(), single) {
+        match (keyword.kname(), single) {
             ("else", false) => self.check(
                 keyword.byte_range(),
                 "use 'otherwise' for comprehensions with multiple clauses or 'for' clauses",
@@ -283,7 +295,7 @@ impl<'a> Checker<'a> {
 
     fn missing_node(&mut self, node: Node<'_>) {
         let at = node.start_byte()..node.start_byte();
-        let kind = node.kind();
+        let kind = node.kname();
         let prev = previous_leaf(node);
         let message = match kind {
             "}" | "]" | ")" => {
@@ -320,16 +332,16 @@ impl<'a> Checker<'a> {
                 None => "expected ':'".to_owned(),
             },
             _ if is_expression_token(kind) => match prev {
-                Some(p) if p.kind() == ":" => match label_before(p, self.text) {
+                Some(p) if p.kname() == ":" => match label_before(p, self.text) {
                     Some(label) => format!("expected a value after '{label}:'"),
                     None => "expected a value after ':'".to_owned(),
                 },
-                Some(p) if p.kind() == "=" => "expected a value after '='".to_owned(),
-                Some(p) if is_operator(p.kind()) => {
-                    format!("expected an operand after '{}'", p.kind())
+                Some(p) if p.kname() == "=" => "expected a value after '='".to_owned(),
+                Some(p) if is_operator(p.kname()) => {
+                    format!("expected an operand after '{}'", p.kname())
                 }
-                Some(p) if p.kind() == "in" => "expected a value after 'in'".to_owned(),
-                Some(p) if p.kind() == "if" => "expected a condition after 'if'".to_owned(),
+                Some(p) if p.kname() == "in" => "expected a value after 'in'".to_owned(),
+                Some(p) if p.kname() == "if" => "expected a condition after 'if'".to_owned(),
                 _ => "expected an expression".to_owned(),
             },
             _ => format!("expected {}", describe_symbol(kind)),
@@ -370,7 +382,7 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        if first.kind() == "definition"
+        if first.kname() == "definition"
             && first_text == "#"
             && self.text[first.end_byte()..].starts_with([' ', '\t', '\n'])
         {
@@ -382,8 +394,8 @@ impl<'a> Checker<'a> {
             return;
         }
         for pair in leaves.windows(2) {
-            if pair[0].kind() == ":"
-                && pair[1].kind() == "="
+            if pair[0].kname() == ":"
+                && pair[1].kname() == "="
                 && pair[0].end_byte() == pair[1].start_byte()
             {
                 self.push(
@@ -394,9 +406,9 @@ impl<'a> Checker<'a> {
                 return;
             }
         }
-        if first.kind() == "="
+        if first.kname() == "="
             && let Some(prev) = previous_leaf(node)
-            && prev.kind() == ":"
+            && prev.kname() == ":"
             && prev.end_byte() == first.start_byte()
         {
             self.push(
@@ -408,12 +420,12 @@ impl<'a> Checker<'a> {
         }
 
         // `[string]?: T`
-        if first.kind() == ":"
+        if first.kname() == ":"
             && let Some(marker) = previous_leaf(node)
-            && matches!(marker.kind(), "?" | "!")
-            && previous_leaf(marker).is_some_and(|b| b.kind() == "]")
+            && matches!(marker.kname(), "?" | "!")
+            && previous_leaf(marker).is_some_and(|b| b.kname() == "]")
         {
-            let what = if marker.kind() == "?" {
+            let what = if marker.kname() == "?" {
                 "optional"
             } else {
                 "required"
@@ -439,7 +451,7 @@ impl<'a> Checker<'a> {
             // `name? string` / `name! string`
             if leaves.len() >= 3
                 && is_label_token(first, self.text)
-                && matches!(leaves[1].kind(), "?" | "!")
+                && matches!(leaves[1].kname(), "?" | "!")
                 && leaves[1].start_byte() == first.end_byte()
                 && is_value_start(leaves[2], self.text)
                 && self.same_line(first.end_byte(), leaves[2].start_byte())
@@ -468,10 +480,10 @@ impl<'a> Checker<'a> {
                 return;
             }
             if let Some(prev) = previous_leaf(node)
-                && prev.kind() == "?"
+                && prev.kname() == "?"
                 && let Some(postfix) = prev.parent()
-                && postfix.kind() == "postfix_expression"
-                && postfix.parent().is_some_and(|p| p.kind() == "embedding")
+                && postfix.kname() == "postfix_expression"
+                && postfix.parent().is_some_and(|p| p.kname() == "embedding")
                 && is_value_start(first, self.text)
                 && self.same_line(prev.end_byte(), node.start_byte())
             {
@@ -487,11 +499,11 @@ impl<'a> Checker<'a> {
                 return;
             }
             if let Some(prev) = previous_leaf(node) {
-                let embedded = prev.parent().is_some_and(|p| p.kind() == "embedding")
+                let embedded = prev.parent().is_some_and(|p| p.kname() == "embedding")
                     || prev
                         .parent()
                         .and_then(|p| p.parent())
-                        .is_some_and(|p| p.kind() == "embedding" && p.child_count() == 1);
+                        .is_some_and(|p| p.kname() == "embedding" && p.child_count() == 1);
                 if embedded
                     && is_label_token(prev, self.text)
                     && is_value_start(first, self.text)
@@ -511,7 +523,7 @@ impl<'a> Checker<'a> {
             let last = *leaves.last().unwrap_or(&first);
             if let Some(next) = node.next_sibling()
                 && is_label_token(last, self.text)
-                && leaves.iter().all(|l| l.kind() != ":")
+                && leaves.iter().all(|l| l.kname() != ":")
                 && self.same_line(last.end_byte(), next.start_byte())
                 && first_leaf(next).is_some_and(|l| is_value_start(l, self.text))
             {
@@ -529,8 +541,8 @@ impl<'a> Checker<'a> {
 
         // `x: 1 b: 2`: two declarations on one line.
         if let Some(next) = node.next_sibling()
-            && next.kind() == "field"
-            && node.parent().is_some_and(|p| p.kind() == "field")
+            && next.kname() == "field"
+            && node.parent().is_some_and(|p| p.kname() == "field")
             && self.same_line(node.end_byte(), next.start_byte())
         {
             let label = next
@@ -553,11 +565,11 @@ impl<'a> Checker<'a> {
             .find(|l| !l.is_extra())
             .unwrap_or(first);
         let what = describe_token(unexpected, self.text);
-        let expected = match node.parent().map(|p| p.kind()) {
-            Some("list") if node.prev_sibling().is_some_and(|p| p.kind() != "[") => {
+        let expected = match node.parent().map(|p| p.kname()) {
+            Some("list") if node.prev_sibling().is_some_and(|p| p.kname() != "[") => {
                 Some("',' or ']'".to_owned())
             }
-            Some("arguments") if node.prev_sibling().is_some_and(|p| p.kind() != "(") => {
+            Some("arguments") if node.prev_sibling().is_some_and(|p| p.kname() != "(") => {
                 Some("',' or ')'".to_owned())
             }
             _ => self.expected_before(node),
@@ -588,7 +600,7 @@ impl<'a> Checker<'a> {
             let inside_string = node.descendant_for_byte_range(at, at + 1).is_some_and(|d| {
                 let mut n = Some(d);
                 while let Some(x) = n {
-                    if x.kind() == "string" {
+                    if x.kname() == "string" {
                         return true;
                     }
                     n = x.parent();
@@ -605,7 +617,7 @@ impl<'a> Checker<'a> {
     /// Errors in comprehension clauses, read from the tokens of an ERROR node.
     fn clause_error(&self, leaves: &[Node<'_>], node: Node<'_>) -> Option<(TextRange, String)> {
         for (i, leaf) in leaves.iter().enumerate() {
-            match leaf.kind() {
+            match leaf.kname() {
                 // `for x xs` / `for k, v xs`: the variables, then `in`.
                 "for" if !leaf.is_named() => {
                     let mut j = i + 1;
@@ -614,7 +626,7 @@ impl<'a> Checker<'a> {
                         if is_loop_variable(*v) {
                             vars.push(self.node_text(*v));
                             j += 1;
-                            if leaves.get(j).is_some_and(|c| c.kind() == ",") && vars.len() == 1 {
+                            if leaves.get(j).is_some_and(|c| c.kname() == ",") && vars.len() == 1 {
                                 j += 1;
                                 continue;
                             }
@@ -626,7 +638,7 @@ impl<'a> Checker<'a> {
                         return Some((at..at, "expected a variable after 'for'".to_owned()));
                     }
                     match leaves.get(j) {
-                        Some(n) if n.kind() == "in" => {}
+                        Some(n) if n.kname() == "in" => {}
                         Some(n) => {
                             return Some((
                                 n.byte_range(),
@@ -650,10 +662,10 @@ impl<'a> Checker<'a> {
                 "let" if !leaf.is_named() => {
                     if let Some(name) = leaves.get(i + 1)
                         && matches!(
-                            name.kind(),
+                            name.kname(),
                             "identifier" | "hidden_identifier" | "definition" | "hidden_definition"
                         )
-                        && leaves.get(i + 2).is_none_or(|n| n.kind() != "=")
+                        && leaves.get(i + 2).is_none_or(|n| n.kname() != "=")
                     {
                         let at = leaves
                             .get(i + 2)
@@ -671,17 +683,17 @@ impl<'a> Checker<'a> {
         let mut cursor = node.walk();
         let last_named = node
             .named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| c.kname() != "comment")
             .last();
         if let Some(clause) = last_named
             && matches!(
-                clause.kind(),
+                clause.kname(),
                 "for_clause" | "if_clause" | "let_clause" | "try_clause"
             )
-            && (clause.kind() != "let_clause"
+            && (clause.kname() != "let_clause"
                 || node
                     .named_child(0)
-                    .is_some_and(|c| c.kind() != "let_clause"))
+                    .is_some_and(|c| c.kname() != "let_clause"))
         {
             let at = clause.end_byte();
             let text = self.node_text(clause);
@@ -751,10 +763,10 @@ impl<'a> Checker<'a> {
         let mut cursor = node.walk();
         let elems: Vec<Node<'_>> = node
             .named_children(&mut cursor)
-            .filter(|n| n.kind() != "comment")
+            .filter(|n| n.kname() != "comment")
             .collect();
         for (i, elem) in elems.iter().enumerate() {
-            if elem.kind() == "ellipsis" && i + 1 < elems.len() {
+            if elem.kname() == "ellipsis" && i + 1 < elems.len() {
                 self.check(
                     elem.byte_range(),
                     "'...' must be the last element of a list",
@@ -800,10 +812,10 @@ fn leaves<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     loop {
         let n = cursor.node();
         if n.child_count() == 0 {
-            if n.kind() != "comment" {
+            if n.kname() != "comment" {
                 out.push(n);
             }
-        } else if n.kind() == "string" {
+        } else if n.kname() == "string" {
             out.push(n);
         } else if cursor.goto_first_child() {
             depth += 1;
@@ -832,7 +844,7 @@ fn is_stray_character(node: Node<'_>) -> bool {
 /// Whether a token can start a value (so that a label before it lacks its colon).
 fn is_value_start(node: Node<'_>, text: &str) -> bool {
     matches!(
-        node.kind(),
+        node.kname(),
         "identifier"
             | "definition"
             | "hidden_identifier"
@@ -859,7 +871,7 @@ fn is_value_start(node: Node<'_>, text: &str) -> bool {
 
 fn is_loop_variable(node: Node<'_>) -> bool {
     matches!(
-        node.kind(),
+        node.kname(),
         "identifier" | "definition" | "hidden_identifier" | "hidden_definition" | "top" | "_"
     )
 }
@@ -869,10 +881,10 @@ fn previous_leaf(node: Node<'_>) -> Option<Node<'_>> {
     loop {
         if let Some(prev) = current.prev_sibling() {
             let mut leaf = prev;
-            while leaf.child_count() > 0 && leaf.kind() != "string" {
+            while leaf.child_count() > 0 && leaf.kname() != "string" {
                 leaf = leaf.child(leaf.child_count().checked_sub(1)?)?;
             }
-            if leaf.kind() == "comment" {
+            if leaf.kname() == "comment" {
                 current = leaf;
                 continue;
             }
@@ -884,7 +896,7 @@ fn previous_leaf(node: Node<'_>) -> Option<Node<'_>> {
 
 fn first_leaf(node: Node<'_>) -> Option<Node<'_>> {
     let mut leaf = node;
-    while leaf.child_count() > 0 && leaf.kind() != "string" {
+    while leaf.child_count() > 0 && leaf.kname() != "string" {
         leaf = leaf.child(0)?;
     }
     Some(leaf)
@@ -895,7 +907,7 @@ fn next_leaf(node: Node<'_>) -> Option<Node<'_>> {
     loop {
         if let Some(next) = current.next_sibling() {
             let leaf = first_leaf(next)?;
-            if leaf.kind() == "comment" || leaf.is_missing() {
+            if leaf.kname() == "comment" || leaf.is_missing() {
                 current = leaf;
                 continue;
             }
@@ -908,20 +920,20 @@ fn next_leaf(node: Node<'_>) -> Option<Node<'_>> {
 fn first_child_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
     (0..node.child_count())
         .filter_map(|i| node.child(i))
-        .find(|c| c.kind() == kind && !c.is_missing())
+        .find(|c| c.kname() == kind && !c.is_missing())
 }
 
 fn in_declaration_context(node: Node<'_>) -> bool {
     node.parent()
-        .is_some_and(|p| matches!(p.kind(), "struct" | "source_file"))
+        .is_some_and(|p| matches!(p.kname(), "struct" | "source_file"))
         || node.parent().is_none()
 }
 
 fn is_label_token(node: Node<'_>, text: &str) -> bool {
     matches!(
-        node.kind(),
+        node.kname(),
         "identifier" | "definition" | "hidden_identifier" | "hidden_definition" | "string"
-    ) && !(node.kind() == "definition" && &text[node.byte_range()] == "#")
+    ) && !(node.kname() == "definition" && &text[node.byte_range()] == "#")
 }
 
 fn is_expression_token(kind: &str) -> bool {
@@ -967,7 +979,7 @@ fn is_operator(kind: &str) -> bool {
 /// The label of the field whose `:` is `colon`.
 fn label_before(colon: Node<'_>, text: &str) -> Option<String> {
     let label = colon.prev_sibling()?;
-    (label.kind() == "label").then(|| text[label.byte_range()].to_owned())
+    (label.kname() == "label").then(|| text[label.byte_range()].to_owned())
 }
 
 fn quoted_label(text: &str) -> String {
@@ -990,7 +1002,7 @@ fn describe_symbol(kind: &str) -> String {
 
 fn describe_token(node: Node<'_>, text: &str) -> String {
     let t = text.get(node.byte_range()).unwrap_or("");
-    match node.kind() {
+    match node.kname() {
         "identifier" | "definition" | "hidden_identifier" | "hidden_definition" => {
             format!("identifier {t}")
         }

@@ -24,7 +24,9 @@ fn new_parser() -> Parser {
     parser
 }
 
-/// A parsed CUE file: its text, its tree and a line index.
+/// A parsed CUE file: its text, its tree and a line index. Cloning is cheap for the tree
+/// (reference counted) and copies the text.
+#[derive(Clone)]
 pub struct Parse {
     text: String,
     tree: Tree,
@@ -32,6 +34,8 @@ pub struct Parse {
     /// Set when error recovery ran over its time budget (garbage input): the tree then
     /// covers the text only up to this offset; past it the text was parsed as blank.
     truncated_at: Option<usize>,
+    /// [`Parse::errors`], computed once.
+    errors: std::sync::OnceLock<Vec<SyntaxError>>,
 }
 
 /// A change to a text: replace `range` (byte offsets in the old text) by `insert`.
@@ -52,6 +56,7 @@ pub fn parse(text: impl Into<String>) -> Parse {
         tree,
         line_index,
         truncated_at,
+        errors: std::sync::OnceLock::new(),
     }
 }
 
@@ -165,7 +170,9 @@ impl Parse {
 
     /// Every syntax error of the file, in source order.
     pub fn errors(&self) -> Vec<SyntaxError> {
-        diagnostics::syntax_errors(self)
+        self.errors
+            .get_or_init(|| diagnostics::syntax_errors(self))
+            .clone()
     }
 
     /// Applies `edit` to the text and re-parses incrementally, reusing the unchanged parts
@@ -175,6 +182,7 @@ impl Parse {
         let old_end = crate::line_index::floor_char_boundary(&self.text, edit.range.end.max(start));
         let start_position = point_at(&self.text, &self.line_index, start);
         let old_end_position = point_at(&self.text, &self.line_index, old_end);
+        self.errors = std::sync::OnceLock::new();
         self.text.replace_range(start..old_end, &edit.insert);
         let new_end = start + edit.insert.len();
         self.line_index = LineIndex::new(&self.text);

@@ -30,7 +30,7 @@
 
 use std::sync::OnceLock;
 
-use xdef_cue::PackageLoader;
+use xdef_cue::{PackageLoader, SourceFile};
 
 /// Which compiler's packages a definition sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -151,14 +151,40 @@ pub struct VelaPackages {
 }
 
 impl PackageLoader for VelaPackages {
-    fn load(&self, path: &str) -> Option<Vec<(String, String)>> {
-        let files: Vec<(String, String)> = FILES
+    fn load(&self, path: &str) -> Option<Vec<SourceFile>> {
+        let files: Vec<SourceFile> = FILES
             .iter()
-            .filter(|f| f.path == path && in_set(f, self.set))
-            .map(|f| (format!("<{}>/{}", f.path, f.name), f.source.to_owned()))
+            .enumerate()
+            .filter(|(_, f)| f.path == path && in_set(f, self.set))
+            .map(|(i, f)| SourceFile {
+                name: format!("<{}>/{}", f.path, f.name),
+                parse: parsed(i),
+            })
             .collect();
         (!files.is_empty()).then_some(files)
     }
+}
+
+/// The parse of `FILES[index]`: parsed once per thread (with its syntax check), then
+/// cloned — every definition check imports the same few packages.
+fn parsed(index: usize) -> xdef_syntax::Parse {
+    thread_local! {
+        static PARSES: std::cell::RefCell<Vec<Option<xdef_syntax::Parse>>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    PARSES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() < FILES.len() {
+            cache.resize(FILES.len(), None);
+        }
+        cache[index]
+            .get_or_insert_with(|| {
+                let parse = xdef_syntax::parse(FILES[index].source.to_owned());
+                let _ = parse.errors();
+                parse
+            })
+            .clone()
+    })
 }
 
 /// The import paths available to a package set (for completion and "did you mean"), in
@@ -189,8 +215,9 @@ pub fn sources(set: PackageSet, path: &str) -> Vec<(&'static str, &'static str)>
 pub fn members(set: PackageSet, path: &str) -> Vec<String> {
     use xdef_syntax::ast::{Decl, LabelName};
     let mut out: Vec<String> = Vec::new();
-    for (_, source) in sources(set, path) {
-        let parse = xdef_syntax::parse(source.to_owned());
+    let loader = VelaPackages { set };
+    for file in loader.load(path).unwrap_or_default() {
+        let parse = &file.parse;
         for decl in parse.root().decls() {
             let Decl::Field(field) = decl else { continue };
             let Some(LabelName::Ident(ident)) = field.label().and_then(|l| l.name()) else {

@@ -183,9 +183,9 @@ fn vela_members(set: PackageSet) -> &'static HashMap<String, Vec<Member>> {
         let mut map = HashMap::new();
         for path in xdef_vela::packages::available(set) {
             let mut members = Vec::new();
-            for (_, source) in loader.load(path).unwrap_or_default() {
-                let parse = xdef_syntax::parse(source);
-                members.extend(struct_members(&parse, parse.tree().root_node(), 0));
+            for file in loader.load(path).unwrap_or_default() {
+                let parse = &file.parse;
+                members.extend(struct_members(parse, parse.tree().root_node(), 0));
             }
             map.insert(path.to_owned(), members);
         }
