@@ -494,17 +494,17 @@ mod tests {
     fn loader_picks_the_set() {
         let wf = VelaPackages { set: Workflow }.load("vela/kube").unwrap();
         let wl = VelaPackages { set: Workload }.load("vela/kube").unwrap();
-        assert!(wf[0].1.contains("#Read:"));
-        assert!(!wf[0].1.contains("#Get:"));
-        assert!(wl[0].1.contains("#Get:"));
+        assert!(wf[0].parse.text().contains("#Read:"));
+        assert!(!wf[0].parse.text().contains("#Get:"));
+        assert!(wl[0].parse.text().contains("#Get:"));
         assert!(VelaPackages { set: Workload }.load("vela/op").is_none());
         assert!(VelaPackages { set: Workload }.load("vela/helm").is_some());
         assert!(VelaPackages { set: Workflow }.load("vela/helm").is_some());
         assert!(VelaPackages { set: Workflow }.load("vela/nope").is_none());
         // Multi-file packages keep their file names apart.
         let op = VelaPackages { set: Workflow }.load("vela/op").unwrap();
-        assert_eq!(op[0].0, "<vela/op>/workspace.cue");
-        assert!(op.iter().any(|(n, _)| n == "<vela/op>/legacy-kube.cue"));
+        assert_eq!(op[0].name, "<vela/op>/workspace.cue");
+        assert!(op.iter().any(|f| f.name == "<vela/op>/legacy-kube.cue"));
     }
 
     #[test]
