@@ -207,7 +207,7 @@ fn check_hidden(ev: &mut Evaluator, v: VId, errors: &mut Vec<Rc<EvalError>>, dep
         let v = ev.deref(v);
         match &ev.vertex(v).value {
             Value::Bottom(e) => {
-                if !e.is_incomplete() && e.kind != ErrorKind::StructuralCycle {
+                if !e.is_incomplete() {
                     let e = located(ev, e, v);
                     errors.push(e);
                 }

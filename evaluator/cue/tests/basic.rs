@@ -182,3 +182,25 @@ fn patterns() {
         expect![[r#"{"a":{"x":{"name":"x"}},"b":{"q":{"n":"q"}}}"#]],
     );
 }
+
+#[test]
+fn doubling_strings_stops_at_the_size_limit() {
+    // 32 doublings of 16 bytes would be 64 GiB; the limit is 64 MiB per value.
+    let mut src = String::from("s0: \"xxxxxxxxxxxxxxxx\"\n");
+    for i in 1..=32 {
+        src.push_str(&format!("s{i}: s{} + s{}\n", i - 1, i - 1));
+    }
+    src.push_str("t0: \"yyyyyyyyyyyyyyyy\"\n");
+    for i in 1..=32 {
+        src.push_str(&format!("t{i}: \"\\(t{})\\(t{})\"\n", i - 1, i - 1));
+    }
+    let out = export(&src);
+    assert!(
+        out.contains("s23: evaluation budget exceeded: a 134217728 byte result"),
+        "{out}"
+    );
+    assert!(
+        out.contains("t23: evaluation budget exceeded: an interpolation of more than 64 MiB"),
+        "{out}"
+    );
+}

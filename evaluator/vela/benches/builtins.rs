@@ -259,6 +259,7 @@ fn base_workload() -> Workload {
                     "ports": [{"containerPort": 80, "name": "port-80", "protocol": "TCP"}]}]}}}}"#;
     Workload {
         output: Some(json_to_data(json)),
+        parameter: None,
         outputs: Vec::new(),
     }
 }

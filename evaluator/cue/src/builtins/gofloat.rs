@@ -494,7 +494,7 @@ mod tests {
         assert_eq!(format_float(1234567.0, b'g', -1, 64), "1.234567e+06");
         assert_eq!(format_float(0.0001, b'g', -1, 64), "0.0001");
         assert_eq!(format_float(0.00001, b'g', -1, 64), "1e-05");
-        assert_eq!(format_float(3.14159, b'f', 2, 64), "3.14");
+        assert_eq!(format_float(2.61828, b'f', 2, 64), "2.62");
         assert_eq!(format_float(3.0, b'f', -1, 64), "3");
         assert_eq!(format_float(1.5, b'g', 5, 64), "1.5");
         assert_eq!(format_float(1.0, b'b', -1, 64), "4503599627370496p-52");

@@ -335,9 +335,8 @@ fn glob_match(pattern: &str, name: &str, os: Os) -> Result<bool, String> {
             i += 1;
         }
         let mut matched = false;
-        let mut first = true;
-        while i < end - 1 || (first && i < end - 1) {
-            first = false;
+        // `end` is just past the class's closing `]` (found by `class_end`).
+        while i < end - 1 {
             let mut lo = p[i];
             if lo == '\\' && os == Os::Unix {
                 i += 1;

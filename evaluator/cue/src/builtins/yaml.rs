@@ -694,7 +694,7 @@ fn date_like(s: &str) -> bool {
                 && !body[i + 1..].is_empty()
         })
     };
-    try_with(&chars) || (body.len() != s.len() && false)
+    try_with(&chars)
 }
 
 /// Whether go-yaml v2 quotes `s` when it writes it (its `resolve` gives something other

@@ -749,6 +749,16 @@ impl Evaluator {
                             );
                         }
                     }
+                    if out.len() > MAX_TEXT_BYTES {
+                        return err(
+                            ErrorKind::Budget,
+                            format!(
+                                "evaluation budget exceeded: an interpolation of more than {} MiB",
+                                MAX_TEXT_BYTES >> 20
+                            ),
+                            span,
+                        );
+                    }
                 }
             }
         }
@@ -934,6 +944,19 @@ impl Evaluator {
         match op {
             BinOp::Add => match (&a, &b) {
                 (Scalar::Num(x), Scalar::Num(y)) => ok(Scalar::Num(x.add(y))),
+                (Scalar::Str(_), Scalar::Str(_)) | (Scalar::Bytes(_), Scalar::Bytes(_))
+                    if text_len(&a) + text_len(&b) > MAX_TEXT_BYTES =>
+                {
+                    err(
+                        ErrorKind::Budget,
+                        format!(
+                            "evaluation budget exceeded: a {} byte result (the limit is {} MiB)",
+                            text_len(&a) + text_len(&b),
+                            MAX_TEXT_BYTES >> 20
+                        ),
+                        span,
+                    )
+                }
                 (Scalar::Str(x), Scalar::Str(y)) => ok(Scalar::Str(Rc::from(format!("{x}{y}")))),
                 (Scalar::Bytes(x), Scalar::Bytes(y)) => {
                     ok(Scalar::Bytes(Rc::from([&x[..], &y[..]].concat())))
@@ -952,7 +975,7 @@ impl Evaluator {
                     match n.to_i64() {
                         Some(k)
                             if (0..=1_000_000).contains(&k)
-                                && s.len().saturating_mul(k as usize) < 64 << 20 =>
+                                && s.len().saturating_mul(k as usize) < MAX_TEXT_BYTES =>
                         {
                             ok(Scalar::Str(Rc::from(s.repeat(k as usize))))
                         }
@@ -969,7 +992,7 @@ impl Evaluator {
                     match n.to_i64() {
                         Some(k)
                             if (0..=1_000_000).contains(&k)
-                                && s.len().saturating_mul(k as usize) < 64 << 20 =>
+                                && s.len().saturating_mul(k as usize) < MAX_TEXT_BYTES =>
                         {
                             ok(Scalar::Bytes(Rc::from(s.repeat(k as usize))))
                         }
@@ -1459,6 +1482,19 @@ impl Evaluator {
             }
         }
         Ok(())
+    }
+}
+
+/// The largest string or bytes value `+`, `*` and interpolation build (64 MiB): past it, a
+/// doubling loop would exhaust memory long before the step budget.
+pub(crate) const MAX_TEXT_BYTES: usize = 64 << 20;
+
+/// The length in bytes of a string or bytes value (0 for other scalars).
+fn text_len(s: &Scalar) -> usize {
+    match s {
+        Scalar::Str(x) => x.len(),
+        Scalar::Bytes(x) => x.len(),
+        _ => 0,
     }
 }
 
