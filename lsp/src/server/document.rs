@@ -232,12 +232,10 @@ impl Document {
                     range: r,
                     insert: change.text,
                 };
-                match Arc::get_mut(&mut self.parse) {
-                    // Incremental re-parse when no reader holds the old parse.
-                    Some(parse) => parse.apply_edit(&edit),
-                    // A request is reading the old version: leave it alone, parse afresh.
-                    None => self.parse = Arc::new(xdef_syntax::parse(self.rope.to_string())),
-                }
+                // Incremental re-parse. When a reader still holds the old version (a
+                // request, the workspace's definition index), it keeps its copy: the
+                // edit goes to a clone (the text is copied, the tree shared until edited).
+                Arc::make_mut(&mut self.parse).apply_edit(&edit);
                 debug_assert_eq!(self.parse.text().len(), self.rope.len_bytes());
             }
         }
