@@ -16,8 +16,12 @@ use rustc_hash::FxHashMap;
 use crate::data::Data;
 
 mod base64;
+mod bits;
+mod crypto;
+mod csv;
 mod gofloat;
 mod hex;
+mod html;
 mod json;
 mod list;
 mod math;
@@ -29,6 +33,7 @@ mod strings;
 mod structs;
 mod time;
 mod unicode;
+mod uuid;
 mod yaml;
 
 /// The largest string, bytes or list a library function builds (in bytes or elements);
@@ -238,6 +243,11 @@ fn tables() -> &'static Tables {
         path::register(&mut r);
         net::register(&mut r);
         time::register(&mut r);
+        crypto::register(&mut r);
+        html::register(&mut r);
+        uuid::register(&mut r);
+        bits::register(&mut r);
+        csv::register(&mut r);
         let mut by_name = FxHashMap::default();
         let mut packages = FxHashMap::default();
         for (i, b) in r.builtins.iter().enumerate() {
