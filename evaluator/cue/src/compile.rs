@@ -49,6 +49,9 @@ struct Scope {
     /// Whether the scope has a frame at run time (struct literals and clause frames do;
     /// alias and import scopes do not).
     frame: bool,
+    /// The top-level struct of a file: its fields are in the package block, which lies
+    /// outside the file block holding the imports (spec "Declarations and scope").
+    package_top: bool,
     names: FxHashMap<Rc<str>, Binding>,
     /// Aliases and lets declared here, which CUE requires to be used.
     declared: Vec<(Rc<str>, xdef_syntax::TextRange)>,
@@ -291,6 +294,7 @@ fn compile_package(
                 scopes: vec![Scope::new(false, file_imports[i].clone()), {
                     let declared = std::mem::take(&mut top_declared[i]);
                     let mut scope = Scope::new(true, top_names.clone());
+                    scope.package_top = true;
                     scope.declared = declared.aliases;
                     scope
                 }],
@@ -1242,6 +1246,16 @@ impl Compiler<'_> {
         let mut frames = 0u32;
         for i in (0..self.scopes.len()).rev() {
             if let Some(binding) = self.scopes[i].names.get(name).copied() {
+                // An import of the same name shadows a top-level field in its file.
+                let shadowed = self.scopes[i].package_top
+                    && matches!(binding, Binding::Field(_))
+                    && self.scopes[..i].iter().any(|s| s.names.contains_key(name));
+                if shadowed {
+                    if self.scopes[i].frame {
+                        frames += 1;
+                    }
+                    continue;
+                }
                 self.scopes[i].used.insert(Rc::from(name));
                 let up = match binding {
                     Binding::Alias { scope: target, .. } => {
