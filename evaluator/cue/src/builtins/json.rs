@@ -2,7 +2,9 @@
 //! bytes without HTML escaping (CUE v0.5 made HTML escaping opt-in, through
 //! `HTMLEscape`), numbers as CUE writes them and fields in order; `Unmarshal` reads JSON
 //! as the CUE expression it is (duplicate keys unify); `Valid`, `Compact`, `Indent` and
-//! `HTMLEscape` follow Go's scanner, including its error messages.
+//! `HTMLEscape` follow Go's scanner, including its error messages. `Validate` unifies
+//! the decoded JSON with a schema and reports the first error (without requiring the
+//! result to be concrete, as CUE's `Validate(cue.Final())`).
 
 use std::fmt::Write;
 use std::rc::Rc;
@@ -62,6 +64,18 @@ pub fn register(r: &mut Registry) {
         let mut p = Parser { s: &src, i: 0 };
         p.ws();
         p.value(0)
+    });
+    r.add_host(P, "Validate", 2, 0b10, false, |h, a| {
+        let src = bytes_or_str(super::arg_data(a, 0)?, 0)?;
+        let schema = super::arg_value(a, 1)?;
+        if scan(&src).is_err() {
+            return Err("json: invalid JSON".into());
+        }
+        let mut p = Parser { s: &src, i: 0 };
+        p.ws();
+        let data = p.value(0)?;
+        h.check(schema, data, false)?;
+        Ok(Data::Bool(true))
     });
 }
 

@@ -2,10 +2,12 @@
 //! decimal results are converted as current CUE converts them (integral values become
 //! `int`).
 //!
-//! `Sort`, `SortStable` and `IsSorted` support the standard comparators
-//! `list.Ascending` and `list.Descending`, which are registered as marker structs (a
-//! custom comparator struct with a `less` expression needs the evaluator to evaluate
-//! `less` per pair, which functions of concrete data cannot do).
+//! `Sort`, `SortStable` and `IsSorted` take a comparator: the standard `list.Ascending`
+//! and `list.Descending`, registered as marker structs and compared directly, or any
+//! struct `{x: _, y: _, less: bool}`, which the evaluator unifies with `{x: a, y: b}`
+//! for each comparison (as CUE does). Both sorts are stable, as CUE's (`sort.Stable`).
+//! A custom comparator must be passed in a call: `list.IsSorted(cmp)` used as a
+//! validator accepts only the standard comparators.
 
 use std::cmp::Ordering;
 
@@ -15,7 +17,7 @@ use crate::data::Data;
 use crate::number::Num;
 
 use super::args::{describe, int, list, num, strings};
-use super::{BuiltinResult, Registry, decimal_result};
+use super::{Arg, BuiltinResult, Host, Registry, ValueRef, decimal_result};
 
 const P: &str = "list";
 
@@ -186,18 +188,19 @@ pub fn register(r: &mut Registry) {
     r.add(P, "Range", 3, range);
     r.add_const(P, "Ascending", || comparer("ascending"));
     r.add_const(P, "Descending", || comparer("descending"));
-    r.add(P, "Sort", 2, |a| sort(a, "Sort"));
-    r.add(P, "SortStable", 2, |a| sort(a, "SortStable"));
+    r.add_host(P, "Sort", 2, 0b10, false, sort);
+    r.add_host(P, "SortStable", 2, 0b10, false, sort);
     r.add(P, "SortStrings", 1, |a| {
         let mut s = strings(a, 0)?;
         s.sort();
         Ok(Data::List(s.into_iter().map(Data::Str).collect()))
     });
-    r.add_validator(P, "IsSorted", 2, |a| {
-        let x = list(a, 0)?;
-        let desc = comparator(a.get(1))?;
-        for w in x.windows(2) {
-            if less(&w[1], &w[0], desc)? {
+    r.add_host(P, "IsSorted", 2, 0b10, true, |h, a| {
+        let x = host_list(a)?;
+        let cmp = comparator(h, a)?;
+        // As Go's sort.IsSorted: from the end, is any element less than its predecessor?
+        for i in (1..x.len()).rev() {
+            if cmp.less(h, &x[i], &x[i - 1])? {
                 return Ok(Data::Bool(false));
             }
         }
@@ -289,22 +292,83 @@ fn comparer(kind: &str) -> Data {
     Data::Struct(vec![(COMPARER.into(), Data::str(kind))])
 }
 
-/// Whether a comparator is `Descending` (false for `Ascending`).
-fn comparator(d: Option<&Data>) -> Result<bool, String> {
-    match d.and_then(|d| d.get(COMPARER)).and_then(Data::as_str) {
-        Some("ascending") => Ok(false),
-        Some("descending") => Ok(true),
-        _ => match d {
-            Some(Data::Struct(_)) => {
-                Err("only the comparators list.Ascending and list.Descending are supported".into())
+/// A comparator argument.
+enum Comparator {
+    Ascending,
+    Descending,
+    /// A struct `{x: _, y: _, less: bool}`.
+    Custom(ValueRef),
+}
+
+impl Comparator {
+    /// `x < y` as the comparator defines it.
+    fn less(&self, h: &mut dyn Host, x: &Data, y: &Data) -> Result<bool, String> {
+        match self {
+            Comparator::Ascending => less(x, y, false),
+            Comparator::Descending => less(x, y, true),
+            Comparator::Custom(cmp) => {
+                let pair = Data::Struct(vec![("x".into(), x.clone()), ("y".into(), y.clone())]);
+                match h.unify_field(*cmp, pair, "less")? {
+                    Data::Bool(b) => Ok(b),
+                    other => Err(format!(
+                        "less: cannot use {} (type {}) as bool",
+                        describe(&other),
+                        other.kind_name()
+                    )),
+                }
             }
-            Some(other) => Err(format!(
-                "cannot use {} (type {}) as struct in argument 2",
-                describe(other),
-                other.kind_name()
-            )),
-            None => Err("missing argument 2".into()),
+        }
+    }
+}
+
+/// The standard comparator a marker struct names.
+fn standard(d: &Data) -> Option<Comparator> {
+    match d.get(COMPARER).and_then(Data::as_str) {
+        Some("ascending") => Some(Comparator::Ascending),
+        Some("descending") => Some(Comparator::Descending),
+        _ => None,
+    }
+}
+
+/// The comparator in argument 2.
+fn comparator(h: &mut dyn Host, a: &[Arg]) -> Result<Comparator, String> {
+    match a.get(1) {
+        Some(Arg::Value(v)) => {
+            if h.has_field(*v, COMPARER)
+                && let Some(c) = h.data(*v).as_ref().and_then(standard)
+            {
+                return Ok(c);
+            }
+            if h.has_field(*v, "less") {
+                Ok(Comparator::Custom(*v))
+            } else {
+                Err("field not found: less".into())
+            }
+        }
+        Some(Arg::Data(d)) => match standard(d) {
+            Some(c) => Ok(c),
+            None => match d {
+                Data::Struct(_) => Err(
+                    "a comparator other than list.Ascending and list.Descending must be passed \
+                     in a call, not to a validator"
+                        .into(),
+                ),
+                other => Err(format!(
+                    "cannot use {} (type {}) as struct in argument 2",
+                    describe(other),
+                    other.kind_name()
+                )),
+            },
         },
+        None => Err("missing argument 2".into()),
+    }
+}
+
+/// The list in argument 1 of a host function.
+fn host_list(a: &[Arg]) -> Result<&[Data], String> {
+    match a.first() {
+        Some(Arg::Data(d)) => list(std::slice::from_ref(d), 0),
+        _ => Err("missing argument 1".into()),
     }
 }
 
@@ -333,9 +397,19 @@ fn less(x: &Data, y: &Data, desc: bool) -> Result<bool, String> {
     })
 }
 
-fn sort(a: &[Data], _name: &str) -> BuiltinResult {
-    let x = list(a, 0)?;
-    let desc = comparator(a.get(1))?;
+fn sort(h: &mut dyn Host, a: &[Arg]) -> BuiltinResult {
+    let x = host_list(a)?;
+    let cmp = comparator(h, a)?;
+    let desc = match cmp {
+        Comparator::Ascending => false,
+        Comparator::Descending => true,
+        Comparator::Custom(_) => {
+            let order = merge_sort(x.len(), &mut |i, j| cmp.less(h, &x[i], &x[j]))?;
+            return Ok(Data::List(
+                order.into_iter().map(|i| x[i].clone()).collect(),
+            ));
+        }
+    };
     // Check the element types first so the comparison cannot fail midway.
     let all_nums = x.iter().all(|e| matches!(e, Data::Num(_)));
     let all_strs = x.iter().all(|e| matches!(e, Data::Str(_)));
@@ -358,6 +432,41 @@ fn sort(a: &[Data], _name: &str) -> BuiltinResult {
         if desc { ord.reverse() } else { ord }
     });
     Ok(Data::List(out))
+}
+
+/// The positions `0..n` in a stable order by a fallible `less`: a merge sort that takes
+/// the right element only when it is less than the left one.
+fn merge_sort(
+    n: usize,
+    less: &mut dyn FnMut(usize, usize) -> Result<bool, String>,
+) -> Result<Vec<usize>, String> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut width = 1;
+    let mut buf = Vec::with_capacity(n);
+    while width < n {
+        buf.clear();
+        let mut start = 0;
+        while start < n {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            let (mut i, mut j) = (start, mid);
+            while i < mid && j < end {
+                if less(order[j], order[i])? {
+                    buf.push(order[j]);
+                    j += 1;
+                } else {
+                    buf.push(order[i]);
+                    i += 1;
+                }
+            }
+            buf.extend_from_slice(&order[i..mid]);
+            buf.extend_from_slice(&order[j..end]);
+            start = end;
+        }
+        std::mem::swap(&mut order, &mut buf);
+        width *= 2;
+    }
+    Ok(order)
 }
 
 /// CUE equality of concrete values: numbers by value (`1 == 1.0`), structs regardless of

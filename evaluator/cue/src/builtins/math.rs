@@ -2,9 +2,14 @@
 //! integer exponent, `MultipleOf`, …) computed on CUE's decimals, and the float64
 //! functions (`Sqrt`, `Sin`, …) computed on `f64` and converted as CUE converts Go floats.
 //!
-//! Not yet implemented: the functions current CUE computes with 34-digit decimal
-//! arithmetic (`Exp`, `Exp2`, `Log`, `Log10`, `Log2`, `Cbrt`, `Pow` with a fractional
-//! exponent); they report an error rather than a less precise value.
+//! The functions current CUE computes with 34-digit decimal arithmetic (`Exp`, `Exp2`,
+//! `Log`, `Log10`, `Log2`, `Cbrt`, `Pow` with a fractional exponent) are computed on
+//! `f64` here: exact where the answer is (`Exp2` and `Pow` of integers, `Log10` of a
+//! power of ten, perfect cubes), otherwise correct to float64 precision rather than to
+//! 34 digits. Their integral results are `int`s, as CUE converts decimals.
+//!
+//! Not implemented: `Erf`, `Erfc`, `Erfinv`, `Erfcinv`, `Gamma` and the Bessel functions
+//! (`J0`, `J1`, `Jn`, `Y0`, `Y1`, `Yn`).
 
 use std::cmp::Ordering;
 
@@ -113,6 +118,33 @@ fn f64_result(f: f64) -> BuiltinResult {
     float_data(f)
 }
 
+/// A decimal function's result computed on f64 (see the module comment).
+fn approx(f: f64) -> BuiltinResult {
+    match f64_result(f)? {
+        Data::Num(n) => Ok(Data::Num(decimal_result(n))),
+        other => Ok(other),
+    }
+}
+
+/// A positive argument for a logarithm.
+fn log_arg(a: &[Data]) -> Result<f64, String> {
+    let n = num(a, 0)?;
+    if n.is_zero() {
+        return Err("cannot take log of zero".into());
+    }
+    if n.is_negative() {
+        return Err("cannot take log of negative number".into());
+    }
+    f64_arg(a, 0)
+}
+
+/// `k` when `n` is exactly `10^k`.
+fn power_of_ten(n: &Num) -> Option<i64> {
+    let c = super::list::canonical_num(n);
+    let exp = c.strip_prefix("1e")?;
+    exp.parse().ok()
+}
+
 pub fn register(r: &mut Registry) {
     r.add_const(P, "MaxExp", || dec("2147483647"));
     r.add_const(P, "MinExp", || dec("-2147483648"));
@@ -212,6 +244,44 @@ pub fn register(r: &mut Registry) {
         let (x, y) = (num(a, 0)?, num(a, 1)?);
         pow(x, y).map(|n| Data::Num(decimal_result(n)))
     });
+    r.add(P, "Exp", 1, |a| {
+        if num(a, 0)?.is_zero() {
+            return Ok(Data::Num(Num::int(1)));
+        }
+        approx(f64_arg(a, 0)?.exp())
+    });
+    r.add(P, "Exp2", 1, |a| {
+        let x = num(a, 0)?;
+        if x.is_integral() {
+            return pow(&Num::int(2), x).map(|n| Data::Num(decimal_result(n)));
+        }
+        approx(f64_arg(a, 0)?.exp2())
+    });
+    r.add(P, "Log", 1, |a| {
+        let x = log_arg(a)?;
+        if x == 1.0 && num(a, 0)?.cmp_value(&Num::int(1)) == Ordering::Equal {
+            return Ok(Data::Num(Num::int(0)));
+        }
+        approx(x.ln())
+    });
+    r.add(P, "Log10", 1, |a| {
+        let x = log_arg(a)?;
+        if let Some(k) = power_of_ten(num(a, 0)?) {
+            return Ok(Data::Num(Num::int(k)));
+        }
+        approx(x.log10())
+    });
+    r.add(P, "Log2", 1, |a| approx(log_arg(a)?.log2()));
+    r.add(P, "Cbrt", 1, |a| {
+        let x = f64_arg(a, 0)?;
+        let c = x.cbrt();
+        // Perfect cubes come out exact.
+        let r = c.round();
+        if r * r * r == x {
+            return approx(r);
+        }
+        approx(c)
+    });
     r.add(P, "Jacobi", 2, |a| {
         let (x, y) = (bigint(a, 0)?, bigint(a, 1)?);
         if y.is_even() || y.is_negative() {
@@ -301,11 +371,27 @@ pub fn register(r: &mut Registry) {
     });
 }
 
-/// `x ** y` for an integral `y` (exact, rounded to 34 digits); fractional exponents
-/// need decimal logarithms, not implemented yet.
+/// `x ** y`: exact (rounded to 34 digits) for an integral `y`, on f64 otherwise.
 fn pow(x: &Num, y: &Num) -> Result<Num, String> {
-    let Some(e) = y.to_bigint() else {
-        return Err("math.Pow with a fractional exponent is not supported yet".into());
+    let e = match y.to_bigint() {
+        Some(e) if y.is_integral() => e,
+        _ => {
+            if x.is_negative() {
+                return Err("a negative number raised to a fractional power is not real".into());
+            }
+            if x.is_zero() {
+                return if y.is_negative() {
+                    Err("division by zero".into())
+                } else {
+                    Ok(Num::int(0))
+                };
+            }
+            let f = x.to_f64().powf(y.to_f64());
+            return match approx(f)? {
+                Data::Num(n) => Ok(n),
+                _ => Err("invalid result".into()),
+            };
+        }
     };
     let e: i64 = num_traits::ToPrimitive::to_i64(&e).ok_or("exponent out of range")?;
     if e.unsigned_abs() > 1_000_000 {

@@ -32,6 +32,7 @@ mod strconv;
 mod strings;
 mod structs;
 mod time;
+mod time_layout;
 mod unicode;
 mod uuid;
 mod yaml;
@@ -115,6 +116,70 @@ pub enum Func {
     Data(fn(&[Data]) -> BuiltinResult),
     /// A constant (`math.Pi`).
     Const(fn() -> Data),
+    /// A function some of whose arguments are values, not data (schemas, comparators):
+    /// the evaluator passes those as [`Arg::Value`] and answers questions about them
+    /// through [`Host`]. Used as a validator, every argument is data.
+    Host(HostFn),
+}
+
+/// A function of values: see [`Func::Host`].
+pub type HostFn = fn(&mut dyn Host, &[Arg]) -> BuiltinResult;
+
+/// An argument of a [`Func::Host`] function.
+#[derive(Clone)]
+pub enum Arg {
+    /// A concrete argument.
+    Data(Data),
+    /// An argument passed as a value (it need not be concrete).
+    Value(ValueRef),
+}
+
+/// A value argument, valid during one call.
+#[derive(Clone, Copy, Debug)]
+pub struct ValueRef(pub(crate) crate::eval::VId);
+
+/// What a [`Func::Host`] function may ask the evaluator about its value arguments.
+pub trait Host {
+    /// The value unified with `data`, then its field `field` as concrete data
+    /// (`less` of a comparator unified with `{x: a, y: b}`).
+    fn unify_field(&mut self, value: ValueRef, data: Data, field: &str) -> BuiltinResult;
+    /// Whether the value is a struct with a field `field` (of any kind).
+    fn has_field(&mut self, value: ValueRef, field: &str) -> bool;
+    /// The value as concrete data, if it is concrete.
+    fn data(&mut self, value: ValueRef) -> Option<Data>;
+    /// Unifies `data` with the value and reports the first error; with `concrete`,
+    /// also a value that is not concrete.
+    fn check(&mut self, value: ValueRef, data: Data, concrete: bool) -> Result<(), String>;
+}
+
+impl Arg {
+    /// The argument as data: concrete arguments only.
+    pub fn as_data(&self) -> Option<&Data> {
+        match self {
+            Arg::Data(d) => Some(d),
+            Arg::Value(_) => None,
+        }
+    }
+}
+
+/// Argument `i` of a host function, which must be data.
+pub(crate) fn arg_data(a: &[Arg], i: usize) -> Result<&[Data], String> {
+    match a.get(i) {
+        Some(Arg::Data(d)) => Ok(std::slice::from_ref(d)),
+        _ => Err(format!("missing argument {}", i + 1)),
+    }
+}
+
+/// Argument `i` of a host function, which must be passed as a value.
+pub(crate) fn arg_value(a: &[Arg], i: usize) -> Result<ValueRef, String> {
+    match a.get(i) {
+        Some(Arg::Value(v)) => Ok(*v),
+        Some(Arg::Data(_)) => Err(format!(
+            "argument {} must be passed in a call (not to a validator)",
+            i + 1
+        )),
+        None => Err(format!("missing argument {}", i + 1)),
+    }
 }
 
 pub struct Builtin {
@@ -126,6 +191,8 @@ pub struct Builtin {
     pub variadic: bool,
     /// May be used as a validator with its first argument left out.
     pub validator: bool,
+    /// For [`Func::Host`]: bit `i` set when argument `i` is passed as a value.
+    pub value_args: u8,
     pub func: Func,
 }
 
@@ -149,6 +216,7 @@ impl Registry {
             params,
             variadic: false,
             validator: false,
+            value_args: 0,
             func: Func::Data(func),
         });
     }
@@ -166,6 +234,7 @@ impl Registry {
             params: min,
             variadic: true,
             validator: false,
+            value_args: 0,
             func: Func::Data(func),
         });
     }
@@ -185,7 +254,31 @@ impl Registry {
             params,
             variadic: false,
             validator: true,
+            value_args: 0,
             func: Func::Data(func),
+        });
+    }
+
+    /// A function whose arguments in `value_args` (a bit per argument) are passed as
+    /// values; with `validator`, it may also be used as a validator (then all its
+    /// arguments are data).
+    pub fn add_host(
+        &mut self,
+        pkg: &'static str,
+        name: &'static str,
+        params: usize,
+        value_args: u8,
+        validator: bool,
+        func: HostFn,
+    ) {
+        self.builtins.push(Builtin {
+            pkg,
+            name,
+            params,
+            variadic: false,
+            validator,
+            value_args,
+            func: Func::Host(func),
         });
     }
 
@@ -196,6 +289,7 @@ impl Registry {
             params: 0,
             variadic: false,
             validator: false,
+            value_args: 0,
             func: Func::Const(value),
         });
     }
@@ -207,6 +301,7 @@ impl Registry {
             params,
             variadic,
             validator: false,
+            value_args: 0,
             func: Func::Universe(u),
         });
     }

@@ -1,7 +1,8 @@
 //! `path`: slash-separated paths as Go's `path/filepath` handles them for a given OS. The
 //! trailing `os` argument is optional (`"unix"` by default; `"windows"` for
 //! `VolumeName`); `"unix"` and `"plan9"` use `/`, `"windows"` uses `\` (and accepts `/`)
-//! with drive-letter and UNC volume names.
+//! with drive-letter and UNC volume names. The constants `path.Unix`, `path.Windows` and
+//! `path.Plan9` are those strings.
 
 use crate::data::Data;
 
@@ -443,6 +444,9 @@ fn s(v: String) -> BuiltinResult {
 }
 
 pub fn register(r: &mut Registry) {
+    r.add_const(P, "Unix", || Data::str("unix"));
+    r.add_const(P, "Windows", || Data::str("windows"));
+    r.add_const(P, "Plan9", || Data::str("plan9"));
     r.add_variadic(P, "Split", 1, |a| {
         let (d, f) = os_arg(a, 1, Some(Os::Unix))?.split(str(a, 0)?);
         Ok(Data::List(vec![Data::str(&d), Data::str(&f)]))

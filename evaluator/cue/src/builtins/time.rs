@@ -1,8 +1,9 @@
 //! `time`: duration constants and Go's duration syntax (`Duration`, `ParseDuration`,
-//! `FormatDuration`), RFC 3339 timestamps (`Time`, `Unix`), and the layout constants.
+//! `FormatDuration`), RFC 3339 timestamps (`Time`, `Unix`), the layout constants, and
+//! parsing with Go layouts (`Parse`, and `Format` as a validator: the value parses with
+//! the layout), see [`super::time_layout`].
 //!
-//! Not yet implemented: `Format`, `FormatString`, `Parse` and `Split` with arbitrary Go
-//! layouts (only what is listed above).
+//! Not yet implemented: `FormatString` and `Split`.
 
 use crate::data::Data;
 use crate::number::Num;
@@ -150,7 +151,7 @@ fn frac(v: u64, scale: u64) -> String {
 }
 
 /// Days from 1970-01-01 to a civil date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(super) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -341,6 +342,16 @@ pub fn register(r: &mut Registry) {
                 super::json_quote(s)
             ))
         }
+    });
+    r.add(P, "Parse", 2, |a| {
+        let (layout, value) = (str(a, 0)?, str(a, 1)?);
+        let (secs, nanos) = super::time_layout::parse(layout, value)?;
+        Ok(Data::str(&format_rfc3339_nano(secs, nanos)))
+    });
+    r.add_validator(P, "Format", 2, |a| {
+        let (value, layout) = (str(a, 0)?, str(a, 1)?);
+        super::time_layout::parse(layout, value)?;
+        Ok(Data::Bool(true))
     });
     r.add(P, "Unix", 2, |a| {
         let (sec, nsec) = (int(a, 0)?, int(a, 1)?);

@@ -3,6 +3,8 @@
 //! go-yaml v3's scalar resolution (YAML 1.2 core schema plus 1.1 octals `0777`), keys as
 //! the text of their scalar, `<<` merge keys, anchors and aliases (with CUE's bound on
 //! alias expansion), duplicate keys unified, and an empty stream as `null`.
+//! `Validate` and `ValidatePartial` unify every document of a stream with a schema;
+//! `Validate` also requires the result to be concrete.
 //!
 //! Parsing uses `yaml-rust2`'s event parser, which keeps its own stack on the heap, and
 //! the data is built iteratively, so deep nesting cannot overflow the stack; nesting is
@@ -53,6 +55,10 @@ pub fn register(r: &mut Registry) {
             _ => Err("expected a single YAML document".into()),
         }
     });
+    r.add_host(P, "Validate", 2, 0b10, false, |h, a| validate(h, a, true));
+    r.add_host(P, "ValidatePartial", 2, 0b10, false, |h, a| {
+        validate(h, a, false)
+    });
     r.add(P, "UnmarshalStream", 1, |a| {
         let src = text(a)?;
         let docs = unmarshal_docs(&src)?;
@@ -61,6 +67,16 @@ pub fn register(r: &mut Registry) {
         }
         Ok(Data::List(docs))
     });
+}
+
+/// `Validate` and `ValidatePartial`.
+fn validate(h: &mut dyn super::Host, a: &[super::Arg], concrete: bool) -> super::BuiltinResult {
+    let src = text(super::arg_data(a, 0)?)?;
+    let schema = super::arg_value(a, 1)?;
+    for doc in unmarshal_docs(&src)? {
+        h.check(schema, doc, concrete)?;
+    }
+    Ok(Data::Bool(true))
 }
 
 fn text(a: &[Data]) -> Result<String, String> {

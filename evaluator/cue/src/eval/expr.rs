@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::*;
-use crate::builtins::{self, Func, Universe};
+use crate::builtins::{self, Arg, Func, Universe};
 use crate::ir::{BinOp, ExprKind, InterpolationPart, Ref, UnaryOp};
 use crate::label::LabelKind;
 use crate::number::{IntOp, Num};
@@ -1208,7 +1208,7 @@ impl Evaluator {
                 format!("cannot call {name} (not a function)"),
                 span,
             ),
-            Func::Data(func) => {
+            Func::Data(_) | Func::Host(_) => {
                 let arity_ok = if builtin.variadic {
                     args.len() >= builtin.params
                 } else {
@@ -1228,8 +1228,21 @@ impl Evaluator {
                     );
                 }
                 let mut values = Vec::with_capacity(args.len());
-                for a in args {
+                let mut value_args = Vec::new();
+                for (i, a) in args.iter().enumerate() {
                     let v = self.eval(*a, env);
+                    let by_value = !as_validator
+                        && matches!(builtin.func, Func::Host(_))
+                        && i < 8
+                        && builtin.value_args & (1 << i) != 0;
+                    if by_value {
+                        match self.value_ref(v) {
+                            Ok(r) => value_args.push((i, r)),
+                            Err(e) => return Val::Bottom(with_span(e, span)),
+                        }
+                        values.push(Data::Null);
+                        continue;
+                    }
                     match self.to_data(&v) {
                         Ok(d) => values.push(d),
                         Err(e) => return Val::Bottom(with_span(e, span)),
@@ -1252,7 +1265,18 @@ impl Evaluator {
                     });
                     return Val::Atom(atom);
                 }
-                match func(&values) {
+                let result = match builtin.func {
+                    Func::Host(func) => {
+                        let mut host_args: Vec<Arg> = values.into_iter().map(Arg::Data).collect();
+                        for (i, r) in value_args {
+                            host_args[i] = Arg::Value(r);
+                        }
+                        func(self, &host_args)
+                    }
+                    Func::Data(func) => func(&values),
+                    _ => unreachable!("matched above"),
+                };
+                match result {
                     Ok(data) => self.data_val(data, Some(span)),
                     Err(message) => err(
                         ErrorKind::Eval,
@@ -1458,10 +1482,17 @@ impl Evaluator {
         };
         for validator in &atom.validators {
             let b = builtins::get(validator.builtin);
-            let Func::Data(func) = b.func else { continue };
             let mut args = vec![scalar_data(value)];
             args.extend(validator.args.iter().cloned());
-            match func(&args) {
+            let result = match b.func {
+                Func::Data(func) => func(&args),
+                Func::Host(func) => {
+                    let args: Vec<Arg> = args.into_iter().map(Arg::Data).collect();
+                    func(self, &args)
+                }
+                _ => continue,
+            };
+            match result {
                 Ok(Data::Bool(true)) => {}
                 Ok(Data::Bool(false)) => {
                     return Err(EvalError::new(

@@ -28,6 +28,7 @@ use crate::value::{Atom, Scalar};
 
 pub mod disjunction;
 pub mod expr;
+mod host;
 pub mod unify;
 
 /// A vertex handle.

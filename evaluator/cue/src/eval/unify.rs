@@ -290,14 +290,24 @@ impl Evaluator {
             && !acc.atom.validators.is_empty()
         {
             let validators = std::mem::take(&mut acc.atom.validators);
-            self.check_composite_validators(v, &validators);
+            let has_patterns = !acc.patterns.is_empty();
+            self.check_composite_validators(v, &validators, has_patterns);
         }
     }
 
     /// Validators on a struct or list (`list.UniqueItems()`, `struct.MinFields(1)`) see
     /// the whole value: they run once it is concrete, and an incomplete value leaves them
     /// pending like CUE does.
-    fn check_composite_validators(&mut self, v: VId, validators: &[crate::value::Validator]) {
+    ///
+    /// As in current CUE, too few fields for `struct.MinFields` is only incomplete (more
+    /// may come, so a definition is not rejected for it) when the struct is open, has
+    /// patterns, or has enough optional and required fields to reach the minimum.
+    fn check_composite_validators(
+        &mut self,
+        v: VId,
+        validators: &[crate::value::Validator],
+        has_patterns: bool,
+    ) {
         let mut errors = Vec::new();
         let options = crate::export::ExportOptions::default();
         let Some(data) = crate::export::export_vertex(self, v, &options, &mut errors, 0) else {
@@ -308,12 +318,17 @@ impl Evaluator {
         }
         for validator in validators {
             let b = crate::builtins::get(validator.builtin);
-            let crate::builtins::Func::Data(func) = b.func else {
-                continue;
-            };
             let mut args = vec![data.clone()];
             args.extend(validator.args.iter().cloned());
-            let reason = match func(&args) {
+            let result = match b.func {
+                Func::Data(func) => func(&args),
+                Func::Host(func) => {
+                    let args: Vec<_> = args.into_iter().map(crate::builtins::Arg::Data).collect();
+                    func(self, &args)
+                }
+                _ => continue,
+            };
+            let reason = match result {
                 Ok(Data::Bool(false)) => String::new(),
                 Err(message) => format!(": {message}"),
                 Ok(_) => continue,
@@ -324,8 +339,31 @@ impl Evaluator {
             if open_list && b.pkg == "list" && b.name == "MinItems" {
                 continue;
             }
+            let kind = if b.pkg == "struct" && b.name == "MinFields" {
+                let min = match validator.args.first() {
+                    Some(Data::Num(n)) => n.to_i64().unwrap_or(i64::MAX),
+                    _ => i64::MAX,
+                };
+                let possible = self
+                    .arcs(v)
+                    .filter(|(f, arc)| {
+                        f.is_regular() && self.vertex(*arc).field_kind != FieldKind::Regular
+                    })
+                    .count();
+                let count = match &data {
+                    Data::Struct(fields) => fields.len(),
+                    _ => 0,
+                };
+                if !self.vertex(v).closed || has_patterns || (count + possible) as i64 >= min {
+                    ErrorKind::Incomplete
+                } else {
+                    ErrorKind::Eval
+                }
+            } else {
+                ErrorKind::Eval
+            };
             let error = EvalError::new(
-                ErrorKind::Eval,
+                kind,
                 format!(
                     "invalid value {} (does not satisfy {}){reason}",
                     data.compact_cue(),
