@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use xdef_cue::{Budget, Data, Evaluation, NoPackages, SourceFile};
-use xdef_syntax::ast::{self, AstNode, Decl, FieldValue, LabelName};
+use xdef_syntax::ast::{self, Decl, FieldValue, LabelName};
 
 struct Assertion {
     /// Field path from the root; empty for a file-level assertion.
