@@ -6,14 +6,21 @@
 //! - `closed/N`: `#D: {f0: int, ..., fN: int}` and `v: #D & {f0: 0, ..., fN: N}`
 //! - `open/N`: the same two structs unified without a definition (no closedness)
 //!
+//! Each case also has an `-eval` group (`closed-eval/N`, …): the program parsed and
+//! compiled once, each iteration a fresh evaluator over it plus the export, that is the
+//! evaluation alone, without the front end.
+//!
 //! `cargo bench -p xdef-cue --bench scaling [-- FILTER]`. The same programs, for the CLI
 //! and the reference CUE, come from `scripts/bench-scaling`.
 
 use std::fmt::Write;
+use std::rc::Rc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use xdef_cue::{Budget, Evaluation, NoPackages};
+use xdef_cue::compile::Program;
+use xdef_cue::eval::Evaluator;
+use xdef_cue::{Budget, Evaluation, NoPackages, SourceFile};
 
 pub const SIZES: [usize; 4] = [1_000, 2_000, 4_000, 10_000];
 
@@ -67,6 +74,26 @@ fn run(text: &str) -> usize {
     }
 }
 
+/// The evaluation alone: a fresh evaluator over an already compiled program, and the
+/// export.
+fn run_compiled(program: &Rc<Program>) -> usize {
+    let mut e = Evaluation {
+        evaluator: Evaluator::new(program.clone(), Budget::default()),
+    };
+    match e.export_root() {
+        Ok(data) => xdef_cue::encode::to_json(&data, None).len(),
+        Err(d) => panic!("scaling case failed: {}", d[0].message),
+    }
+}
+
+fn compile(text: &str) -> Rc<Program> {
+    let files = vec![SourceFile {
+        name: "bench.cue".into(),
+        parse: xdef_syntax::parse(text.to_owned()),
+    }];
+    Rc::new(xdef_cue::compile::compile(files, &NoPackages))
+}
+
 fn benches(c: &mut Criterion) {
     let cases: [(&str, fn(usize) -> String); 4] = [
         ("comprehension", comprehension),
@@ -83,6 +110,16 @@ fn benches(c: &mut Criterion) {
             group.throughput(Throughput::Elements(n as u64));
             group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
                 b.iter(|| run(text))
+            });
+        }
+        group.finish();
+        let mut group = c.benchmark_group(format!("{name}-eval"));
+        for n in SIZES {
+            let program = compile(&make(n));
+            assert!(run_compiled(&program) > n * 4, "{name}-eval/{n} exported too little");
+            group.throughput(Throughput::Elements(n as u64));
+            group.bench_with_input(BenchmarkId::from_parameter(n), &program, |b, p| {
+                b.iter(|| run_compiled(p))
             });
         }
         group.finish();
