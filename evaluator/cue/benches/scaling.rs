@@ -116,7 +116,10 @@ fn benches(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("{name}-eval"));
         for n in SIZES {
             let program = compile(&make(n));
-            assert!(run_compiled(&program) > n * 4, "{name}-eval/{n} exported too little");
+            assert!(
+                run_compiled(&program) > n * 4,
+                "{name}-eval/{n} exported too little"
+            );
             group.throughput(Throughput::Elements(n as u64));
             group.bench_with_input(BenchmarkId::from_parameter(n), &program, |b, p| {
                 b.iter(|| run_compiled(p))

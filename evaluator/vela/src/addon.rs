@@ -46,7 +46,18 @@ pub fn addon_root(path: &Path, exists: &dyn Fn(&Path) -> bool) -> Option<PathBuf
     None
 }
 
+/// The two addon layouts KubeVela knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddonLayout {
+    /// `template.cue`: the addon's CUE files are one package.
+    CuePackage,
+    /// `template.yaml` (the older layout): each `resources/*.cue` file is a component of
+    /// its own, compiled with the parameter file.
+    YamlTemplate,
+}
+
 /// A file of an addon package, with its name for messages.
+#[derive(Clone)]
 pub struct AddonFile {
     pub name: String,
     pub parse: xdef_syntax::Parse,
@@ -56,6 +67,92 @@ pub struct AddonFile {
 pub struct AddonDiagnostic {
     pub file: usize,
     pub diagnostic: Diagnostic,
+}
+
+/// The last component of a file name given as a path.
+fn base_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+/// Checks all the CUE files of an addon (`template.cue`, `parameter.cue`,
+/// `resources/**/*.cue`, recognised by their names) the way KubeVela compiles them in
+/// `layout`: the whole package at once (`template.cue`; files of another package are
+/// skipped with a warning, as KubeVela skips them), or each resource with the parameter
+/// file (`template.yaml`). Diagnostics name the file by its index in `files`.
+pub fn check_addon_files(
+    files: &[AddonFile],
+    layout: AddonLayout,
+    metadata: Option<&Data>,
+    budget: Budget,
+) -> Vec<AddonDiagnostic> {
+    let is_parameter = |i: usize| base_name(&files[i].name) == "parameter.cue";
+    let is_template = |i: usize| base_name(&files[i].name) == "template.cue";
+    let package_of = |i: usize| {
+        files[i]
+            .parse
+            .root()
+            .package()
+            .and_then(|p| p.name())
+            .map(|n| n.text().to_owned())
+    };
+    let mut out: Vec<AddonDiagnostic> = Vec::new();
+    let groups: Vec<Vec<usize>> = match layout {
+        AddonLayout::CuePackage => {
+            // KubeVela compiles template.cue (package main when it has none) with the
+            // parameter files and the resource files of the same package; it skips the
+            // rest (newValueWithMainAndFiles).
+            let main = (0..files.len())
+                .find(|&i| is_template(i))
+                .and_then(package_of)
+                .unwrap_or_else(|| "main".to_owned());
+            let mut group = Vec::new();
+            for i in 0..files.len() {
+                if is_template(i) || is_parameter(i) || package_of(i).as_deref() == Some(&main) {
+                    group.push(i);
+                } else {
+                    out.push(AddonDiagnostic {
+                        file: i,
+                        diagnostic: Diagnostic::warning(
+                            0..0,
+                            format!(
+                                "this file is not in the addon's package (`package {main}`): KubeVela ignores it when the addon has a template.cue"
+                            ),
+                        ),
+                    });
+                }
+            }
+            vec![group]
+        }
+        AddonLayout::YamlTemplate => {
+            let parameter: Vec<usize> = (0..files.len()).filter(|&i| is_parameter(i)).collect();
+            (0..files.len())
+                .filter(|&i| !is_parameter(i))
+                .map(|i| {
+                    std::iter::once(i)
+                        .chain(parameter.iter().copied())
+                        .collect()
+                })
+                .collect()
+        }
+    };
+    for group in groups {
+        let group_files: Vec<AddonFile> = group.iter().map(|&i| files[i].clone()).collect();
+        for d in check_addon(&group_files, metadata, budget) {
+            let file = group[d.file];
+            let seen = out.iter().any(|o| {
+                o.file == file
+                    && o.diagnostic.range == d.diagnostic.range
+                    && o.diagnostic.message == d.diagnostic.message
+            });
+            if !seen {
+                out.push(AddonDiagnostic {
+                    file,
+                    diagnostic: d.diagnostic,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Checks an addon's CUE package: syntax, then the files compiled together with the
@@ -228,6 +325,72 @@ mod tests {
             found[0].starts_with("resources/controller.cue:4:"),
             "{found:?}"
         );
+        assert!(found[0].contains("conflicting values"), "{found:?}");
+    }
+
+    fn render(files: &[AddonFile], found: Vec<AddonDiagnostic>) -> Vec<String> {
+        found
+            .into_iter()
+            .map(|d| {
+                let f = &files[d.file];
+                let pos = f
+                    .parse
+                    .line_index()
+                    .line_col(f.parse.text(), d.diagnostic.range.start);
+                format!("{}:{}: {}", f.name, pos.line + 1, d.diagnostic.message)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_cue_package_addon_skips_files_of_another_package_with_a_warning() {
+        let files = [
+            file(
+                "template.cue",
+                "package main\noutput: {spec: components: []}\n",
+            ),
+            file("parameter.cue", "parameter: {replicas: *1 | int}\n"),
+            file(
+                "resources/a.cue",
+                "package main\na: parameter.replicas & \"x\"\n",
+            ),
+            file("resources/b.cue", "b: 1 & 2\n"),
+        ];
+        let found = check_addon_files(&files, AddonLayout::CuePackage, None, Budget::default());
+        let found = render(&files, found);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found.iter().any(
+                |d| d.starts_with("resources/b.cue:1: this file is not in the addon's package")
+            ),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|d| d.starts_with("resources/a.cue:2:") && d.contains("conflicting values")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_yaml_template_addon_checks_each_resource_with_the_parameters() {
+        let files = [
+            file("parameter.cue", "parameter: {replicas: *1 | int}\n"),
+            file(
+                "resources/a.cue",
+                "output: {replicas: parameter.replicas}\n",
+            ),
+            // Resources do not see each other: `output` is defined once per component.
+            file(
+                "resources/b.cue",
+                "output: {replicas: parameter.replicas & \"x\"}\n",
+            ),
+        ];
+        let found = check_addon_files(&files, AddonLayout::YamlTemplate, None, Budget::default());
+        let found = render(&files, found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("resources/b.cue:1:"), "{found:?}");
         assert!(found[0].contains("conflicting values"), "{found:?}");
     }
 

@@ -124,115 +124,17 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// Checks the CUE addon at `root` (see `xdef_vela::addon`): every `.cue` file of its
-/// package, with `metadata.yaml` as `context.metadata`.
+/// Checks the CUE addon at `root` (see `xdef_vela::addon`): every `.cue` file of it,
+/// as KubeVela compiles them, with `metadata.yaml` as `context.metadata`.
 fn check_addon_dir(root: &std::path::Path) -> Result<Vec<Located>, String> {
-    let mut paths: Vec<PathBuf> = ["template.cue", "parameter.cue"]
-        .iter()
-        .map(|f| root.join(f))
-        .filter(|p| p.is_file())
-        .collect();
-    let resources = root.join("resources");
-    if resources.is_dir() {
-        paths.extend(super::collect_cue_files(&[resources])?);
-    }
-    let mut sources = Vec::new();
-    for p in &paths {
-        sources.push(super::read_source(p)?);
-    }
-    let metadata = std::fs::read_to_string(root.join("metadata.yaml"))
-        .ok()
-        .and_then(|text| xdef_cue::encode::yaml_to_data(&text).ok());
-    let files: Vec<xdef_vela::addon::AddonFile> = sources
-        .iter()
-        .map(|s| xdef_vela::addon::AddonFile {
-            name: super::display_path(&s.path),
-            parse: xdef_syntax::parse(s.parse.text().to_owned()),
-        })
-        .collect();
-    let mut out = Vec::new();
-    for (i, source) in sources.iter().enumerate() {
-        for e in &source.decode_errors {
-            out.push((i, Diagnostic::error(e.range.clone(), e.message.clone())));
-        }
-    }
-    let budget = xdef_cue::Budget {
-        max_steps: 5_000_000,
-        ..xdef_cue::Budget::default()
-    };
-    // Which files are compiled together: the whole package (template.cue), or each
-    // resource with the parameter file (template.yaml).
-    let is_parameter = |i: &usize| {
-        sources[*i]
-            .path
-            .file_name()
-            .is_some_and(|n| n == "parameter.cue")
-    };
-    let package_of = |i: usize| {
-        sources[i]
-            .parse
-            .root()
-            .package()
-            .and_then(|p| p.name())
-            .map(|n| n.text().to_owned())
-    };
-    let groups: Vec<Vec<usize>> = if root.join("template.cue").is_file() {
-        // KubeVela compiles template.cue (package main when it has none) with the
-        // parameter files and the resource files of the same package; it skips the rest
-        // (newValueWithMainAndFiles).
-        let main = package_of(0).unwrap_or_else(|| "main".to_owned());
-        let mut group = Vec::new();
-        for i in 0..files.len() {
-            if i == 0 || is_parameter(&i) || package_of(i).as_deref() == Some(main.as_str()) {
-                group.push(i);
-            } else {
-                out.push((
-                    i,
-                    Diagnostic::warning(
-                        0..0,
-                        format!(
-                            "this file is not in the addon's package (`package {main}`): KubeVela ignores it when the addon has a template.cue"
-                        ),
-                    ),
-                ));
-            }
-        }
-        vec![group]
-    } else {
-        let parameter: Vec<usize> = (0..files.len()).filter(is_parameter).collect();
-        (0..files.len())
-            .filter(|i| !is_parameter(i))
-            .map(|i| {
-                std::iter::once(i)
-                    .chain(parameter.iter().copied())
-                    .collect()
-            })
-            .collect()
-    };
-    for group in groups {
-        let group_files: Vec<xdef_vela::addon::AddonFile> = group
-            .iter()
-            .map(|&i| xdef_vela::addon::AddonFile {
-                name: files[i].name.clone(),
-                parse: xdef_syntax::parse(files[i].parse.text().to_owned()),
-            })
-            .collect();
-        for d in xdef_vela::addon::check_addon(&group_files, metadata.as_ref(), budget) {
-            let item = (group[d.file], d.diagnostic);
-            if !out.iter().any(|(f, o): &(usize, Diagnostic)| {
-                *f == item.0 && o.range == item.1.range && o.message == item.1.message
-            }) {
-                out.push(item);
-            }
-        }
-    }
-    Ok(out
+    let addon = super::read_addon(root, None)?;
+    Ok(super::check_addon(&addon, 5_000_000)
         .into_iter()
         .map(|(i, d)| {
-            let parse = &sources[i].parse;
+            let parse = &addon.files[i].parse;
             let pos = parse.line_index().line_col(parse.text(), d.range.start);
             Located {
-                file: files[i].name.clone(),
+                file: super::display_path(&addon.files[i].path),
                 line: pos.line + 1,
                 column: pos.col + 1,
                 diagnostic: d,

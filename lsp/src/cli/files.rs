@@ -84,3 +84,80 @@ pub fn read_source(path: &Path) -> Result<SourceFile, String> {
         decode_errors,
     })
 }
+
+/// A KubeVela addon read from disk: its CUE files (`template.cue` and `parameter.cue`
+/// first, then `resources/**/*.cue` in order), its layout and `metadata.yaml` as data.
+pub struct AddonSources {
+    pub layout: xdef_vela::addon::AddonLayout,
+    pub files: Vec<SourceFile>,
+    pub metadata: Option<xdef_cue::Data>,
+}
+
+/// Reads the addon at `root` (see `xdef_vela::addon::addon_root`). `overlay` replaces
+/// one file's text (an editor's unsaved version of it).
+pub fn read_addon(root: &Path, overlay: Option<(&Path, &str)>) -> Result<AddonSources, String> {
+    use xdef_vela::addon::AddonLayout;
+    let layout = if root.join("template.cue").is_file() {
+        AddonLayout::CuePackage
+    } else {
+        AddonLayout::YamlTemplate
+    };
+    let mut paths: Vec<PathBuf> = ["template.cue", "parameter.cue"]
+        .iter()
+        .map(|f| root.join(f))
+        .filter(|p| p.is_file())
+        .collect();
+    let resources = root.join("resources");
+    if resources.is_dir() {
+        paths.extend(collect_cue_files(&[resources])?);
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        match overlay {
+            Some((p, text)) if p == path => files.push(SourceFile {
+                parse: xdef_syntax::parse(text.to_owned()),
+                path,
+                decode_errors: Vec::new(),
+            }),
+            _ => files.push(read_source(&path)?),
+        }
+    }
+    let metadata = std::fs::read_to_string(root.join("metadata.yaml"))
+        .ok()
+        .and_then(|text| xdef_cue::encode::yaml_to_data(&text).ok());
+    Ok(AddonSources {
+        layout,
+        files,
+        metadata,
+    })
+}
+
+/// The diagnostics of an addon's files, each with the index of its file in `addon.files`
+/// (invalid UTF-8, syntax, and the package compiled as KubeVela compiles it).
+pub fn check_addon(addon: &AddonSources, max_steps: u64) -> Vec<(usize, xdef_vela::Diagnostic)> {
+    let mut out: Vec<(usize, xdef_vela::Diagnostic)> = Vec::new();
+    for (i, source) in addon.files.iter().enumerate() {
+        for e in &source.decode_errors {
+            out.push((
+                i,
+                xdef_vela::Diagnostic::error(e.range.clone(), e.message.clone()),
+            ));
+        }
+    }
+    let files: Vec<xdef_vela::addon::AddonFile> = addon
+        .files
+        .iter()
+        .map(|s| xdef_vela::addon::AddonFile {
+            name: super::display_path(&s.path),
+            parse: s.parse.clone(),
+        })
+        .collect();
+    let budget = xdef_cue::Budget {
+        max_steps,
+        ..xdef_cue::Budget::default()
+    };
+    let found =
+        xdef_vela::addon::check_addon_files(&files, addon.layout, addon.metadata.as_ref(), budget);
+    out.extend(found.into_iter().map(|d| (d.file, d.diagnostic)));
+    out
+}

@@ -73,4 +73,4 @@ pub fn display_path(path: &Path) -> String {
         .to_string()
 }
 
-pub use files::{SourceFile, collect_cue_files, read_source};
+pub use files::{SourceFile, check_addon, collect_cue_files, read_addon, read_source};

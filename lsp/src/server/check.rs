@@ -67,6 +67,39 @@ pub fn check_file(parse: &xdef_syntax::Parse, max_steps: u64) -> Vec<xdef_vela::
         .collect()
 }
 
+/// The evaluation tier of a CUE document. A file of a KubeVela addon (`template.cue`,
+/// `parameter.cue`, `resources/**`) is checked with the addon's other files, read from
+/// disk, as `xdef check` checks the addon; its values for hover still come from the file
+/// alone.
+pub fn check_document(text: &str, path: Option<&std::path::Path>, max_steps: u64) -> CheckOutput {
+    let mut out = check_text(text, max_steps);
+    let Some(path) = path else {
+        return out;
+    };
+    let Some(root) = xdef_vela::addon::addon_root(path, &|p| p.is_file()) else {
+        return out;
+    };
+    let Ok(addon) = crate::cli::read_addon(&root, Some((path, text))) else {
+        return out;
+    };
+    let Some(me) = addon.files.iter().position(|f| f.path == path) else {
+        return out;
+    };
+    let parse = &addon.files[me].parse;
+    out.diagnostics = crate::cli::check_addon(&addon, max_steps)
+        .into_iter()
+        .filter(|(file, _)| *file == me)
+        .map(|(_, d)| {
+            let mut diag = from_vela(&d);
+            if diag.range.is_empty() {
+                diag.range = widen(parse, diag.range.start);
+            }
+            diag
+        })
+        .collect();
+    out
+}
+
 pub fn check_text(text: &str, max_steps: u64) -> CheckOutput {
     let parse = xdef_syntax::parse(text.to_owned());
     let mut out = check_parse(&parse, max_steps);

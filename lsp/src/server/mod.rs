@@ -454,7 +454,7 @@ impl State {
     /// of that reading schedules them again).
     fn schedule_check(&self, worker: &Worker, uri: &Uri, doc: &Document) {
         let kind = match doc.lang {
-            Lang::Cue => JobKind::Cue,
+            Lang::Cue => JobKind::Cue(uri.to_file_path().map(|p| p.into_owned())),
             Lang::Yaml => {
                 if !application::looks_like_app(doc.parse.text()) {
                     worker.cancel_check(uri);

@@ -27,8 +27,9 @@ pub struct CheckJob {
 
 /// What a document is checked as.
 pub enum JobKind {
-    /// A CUE file (a definition or plain CUE).
-    Cue,
+    /// A CUE file (a definition, a file of an addon, or plain CUE), with its path on
+    /// disk when it has one (an addon's other files are read from there).
+    Cue(Option<std::path::PathBuf>),
     /// Application YAML, against the workspace's definitions (read when the check starts).
     Application(super::workspace::Workspace),
 }
@@ -145,14 +146,17 @@ fn run(inner: Arc<(Mutex<Queue>, Condvar)>, on_check: OnCheck) {
             }
             Next::Check(uri, job) => {
                 let started = Instant::now();
-                let result =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &job.kind {
-                        JobKind::Cue => super::check::check_text(&job.text, job.budget_steps),
-                        JobKind::Application(workspace) => {
-                            super::application::check(&job.text, workspace, job.budget_steps)
-                        }
-                    }))
-                    .map_err(|p| super::panic_message(&p));
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &job
+                    .kind
+                {
+                    JobKind::Cue(path) => {
+                        super::check::check_document(&job.text, path.as_deref(), job.budget_steps)
+                    }
+                    JobKind::Application(workspace) => {
+                        super::application::check(&job.text, workspace, job.budget_steps)
+                    }
+                }))
+                .map_err(|p| super::panic_message(&p));
                 on_check(uri, job.version, result, started.elapsed());
             }
         }
