@@ -306,7 +306,8 @@ fn compile_package(
             };
             let root = parse.root();
             let span = Span::new(file, root.range());
-            let lit = compiler.compile_decls(root.syntax(), span.clone());
+            let children: Vec<ast::SyntaxNode<'_>> = root.syntax().all_children().collect();
+            let lit = compiler.compile_decls(&children, span.clone());
             compiler.pop_scope();
             roots.push(compiler.push(ExprKind::Struct(Rc::new(lit)), span));
         }
@@ -338,24 +339,31 @@ fn collect_struct_names(
         names.insert(name.clone(), binding);
         declared.aliases.push((name, range));
     };
+    // Each field's label and its name, looked up once for both passes below (each lookup
+    // walks the tree).
+    let labels: Vec<Option<(ast::Label<'_>, Option<LabelName<'_>>)>> = decls
+        .iter()
+        .map(|decl| match decl {
+            AstDecl::Field(field) => field.label().map(|label| (label, label.name())),
+            _ => None,
+        })
+        .collect();
     // Fields first, so that a let or alias named like a field is seen as a clash.
-    for decl in decls {
-        if let AstDecl::Field(field) = decl {
-            if let Some(label) = field.label() {
-                if let Some(LabelName::Ident(ident)) = label.name() {
-                    let feature = interner.label(ident.name(), false);
-                    names
-                        .entry(Rc::from(ident.name()))
-                        .or_insert(Binding::Field(feature));
-                }
-            }
+    for (_, name) in labels.iter().flatten() {
+        if let Some(LabelName::Ident(ident)) = name {
+            let feature = interner.label(ident.name(), false);
+            names
+                .entry(Rc::from(ident.name()))
+                .or_insert(Binding::Field(feature));
         }
     }
-    for decl in decls {
+    for (decl, label) in decls.iter().zip(&labels) {
         match decl {
-            AstDecl::Field(field) => {
-                let Some(label) = field.label() else { continue };
-                if let Some(LabelName::Dynamic(node)) = label.name() {
+            AstDecl::Field(_) => {
+                let Some((label, label_name)) = *label else {
+                    continue;
+                };
+                if let Some(LabelName::Dynamic(node)) = label_name {
                     // `X=(k): v` binds X to the field; `(K=k): v` binds K to the label.
                     let mut bind_let =
                         |names: &mut FxHashMap<Rc<str>, Binding>,
@@ -382,7 +390,7 @@ fn collect_struct_names(
                     continue;
                 }
                 let Some(alias) = label.alias() else { continue };
-                let feature = match label.name() {
+                let feature = match label_name {
                     Some(LabelName::Ident(ident)) => Some(interner.label(ident.name(), false)),
                     Some(LabelName::String(s)) => {
                         let (decoded, _) = literal::decode_string(s);
@@ -462,10 +470,10 @@ impl Compiler<'_> {
     /// Compiles the declarations of a struct literal or file, with the doc comment of each
     /// (computed in one pass over the children: looking back from each field would be
     /// quadratic in wide structs).
-    fn compile_decls(&mut self, container: ast::SyntaxNode<'_>, span: Span) -> StructLit {
+    fn compile_decls(&mut self, children: &[ast::SyntaxNode<'_>], span: Span) -> StructLit {
         let mut out = Vec::new();
         let mut comments: Vec<ast::SyntaxNode<'_>> = Vec::new();
-        for child in container.all_children() {
+        for &child in children {
             if child.kind() == "comment" {
                 comments.push(child);
                 continue;
@@ -483,7 +491,15 @@ impl Compiler<'_> {
     }
 
     fn compile_struct(&mut self, lit: ast::StructLit<'_>) -> ExprId {
-        let decls: Vec<AstDecl<'_>> = lit.decls().collect();
+        // The children are walked once (a sibling step costs a descent through
+        // tree-sitter's balanced repeat nodes) and serve both the names and the
+        // declarations; the declarations are `StructLit::decls`.
+        let children: Vec<ast::SyntaxNode<'_>> = lit.syntax().all_children().collect();
+        let decls: Vec<AstDecl<'_>> = children
+            .iter()
+            .filter(|n| n.is_named() && n.kind() != "comment")
+            .filter_map(|&n| AstDecl::cast(n))
+            .collect();
         let mut names = FxHashMap::default();
         let declared = collect_struct_names(
             &mut self.program.interner,
@@ -501,7 +517,7 @@ impl Compiler<'_> {
         scope.declared.extend(declared.aliases);
         self.scopes.push(scope);
         let span = self.span(lit.range());
-        let compiled = self.compile_decls(lit.syntax(), span.clone());
+        let compiled = self.compile_decls(&children, span.clone());
         self.pop_scope();
         self.push(ExprKind::Struct(Rc::new(compiled)), span)
     }
@@ -581,7 +597,8 @@ impl Compiler<'_> {
         // Lets that dynamic-field aliases need; added after the value is compiled (which may
         // compile nested declarations of its own).
         let mut label_lets: Vec<Decl> = Vec::new();
-        let l = match label.name()? {
+        let label_name = label.name();
+        let l = match label_name? {
             LabelName::Ident(ident) => L::Static(self.program.interner.label(ident.name(), false)),
             LabelName::String(s) => {
                 let (decoded, errors) = literal::decode_string(s);
@@ -657,7 +674,7 @@ impl Compiler<'_> {
         };
 
         // Pattern aliases `[X=expr]: value` (and `V=[expr]: value`) bind names inside the value.
-        let pattern_alias_name = match label.name() {
+        let pattern_alias_name = match label_name {
             Some(LabelName::Pattern(p)) => match p.expr() {
                 Some(AstExpr::Alias(a)) => a.name().map(|n| n.name().to_owned()),
                 _ => None,
@@ -666,10 +683,10 @@ impl Compiler<'_> {
         };
 
         let with_frame = pattern_alias_name.is_some()
-            || (matches!(label.name(), Some(LabelName::Pattern(_))) && label.alias().is_some());
+            || (matches!(label_name, Some(LabelName::Pattern(_))) && label.alias().is_some());
         // `[X=pattern]: v` binds X (the label, slot 0); `V=[pattern]: v` binds V (the
         // matched field, slot 1), for whatever the value is (also `[X=p]: b: c`).
-        let label_alias_of_pattern = match label.name() {
+        let label_alias_of_pattern = match label_name {
             Some(LabelName::Pattern(_)) => label.alias(),
             _ => None,
         };
