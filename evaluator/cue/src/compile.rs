@@ -177,6 +177,7 @@ fn compile_package(
         top_declared.push(collect_struct_names(
             &mut program.interner,
             &decls,
+            &field_labels(&decls),
             &mut top_names,
             &mut let_features,
             file.0,
@@ -306,7 +307,8 @@ fn compile_package(
             };
             let root = parse.root();
             let span = Span::new(file, root.range());
-            let lit = compiler.compile_decls(root.syntax(), span.clone());
+            let children: Vec<ast::SyntaxNode<'_>> = root.syntax().all_children().collect();
+            let lit = compiler.compile_decls(&children, &[], &[], span.clone());
             compiler.pop_scope();
             roots.push(compiler.push(ExprKind::Struct(Rc::new(lit)), span));
         }
@@ -316,10 +318,27 @@ fn compile_package(
     pkg
 }
 
+/// A field's label with its name, looked up once (each lookup walks the tree) and shared by
+/// the name collection and the compilation of the field.
+type FieldLabel<'t> = (ast::Label<'t>, Option<LabelName<'t>>);
+
+/// The label of each declaration that is a field (`None` for the others).
+fn field_labels<'t>(decls: &[AstDecl<'t>]) -> Vec<Option<FieldLabel<'t>>> {
+    decls
+        .iter()
+        .map(|decl| match decl {
+            AstDecl::Field(field) => field.label().map(|label| (label, label.name())),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Collects the names a struct literal binds: identifier labels, label aliases and lets.
+/// `labels` are the `field_labels` of `decls`.
 fn collect_struct_names(
     interner: &mut Interner,
     decls: &[AstDecl<'_>],
+    labels: &[Option<FieldLabel<'_>>],
     names: &mut FxHashMap<Rc<str>, Binding>,
     lets: &mut FxHashMap<(u32, usize), Feature>,
     file: u32,
@@ -339,23 +358,21 @@ fn collect_struct_names(
         declared.aliases.push((name, range));
     };
     // Fields first, so that a let or alias named like a field is seen as a clash.
-    for decl in decls {
-        if let AstDecl::Field(field) = decl {
-            if let Some(label) = field.label() {
-                if let Some(LabelName::Ident(ident)) = label.name() {
-                    let feature = interner.label(ident.name(), false);
-                    names
-                        .entry(Rc::from(ident.name()))
-                        .or_insert(Binding::Field(feature));
-                }
-            }
+    for (_, name) in labels.iter().flatten() {
+        if let Some(LabelName::Ident(ident)) = name {
+            let feature = interner.label(ident.name(), false);
+            names
+                .entry(Rc::from(ident.name()))
+                .or_insert(Binding::Field(feature));
         }
     }
-    for decl in decls {
+    for (decl, label) in decls.iter().zip(labels) {
         match decl {
-            AstDecl::Field(field) => {
-                let Some(label) = field.label() else { continue };
-                if let Some(LabelName::Dynamic(node)) = label.name() {
+            AstDecl::Field(_) => {
+                let Some((label, label_name)) = *label else {
+                    continue;
+                };
+                if let Some(LabelName::Dynamic(node)) = label_name {
                     // `X=(k): v` binds X to the field; `(K=k): v` binds K to the label.
                     let mut bind_let =
                         |names: &mut FxHashMap<Rc<str>, Binding>,
@@ -382,7 +399,7 @@ fn collect_struct_names(
                     continue;
                 }
                 let Some(alias) = label.alias() else { continue };
-                let feature = match label.name() {
+                let feature = match label_name {
                     Some(LabelName::Ident(ident)) => Some(interner.label(ident.name(), false)),
                     Some(LabelName::String(s)) => {
                         let (decoded, _) = literal::decode_string(s);
@@ -461,18 +478,33 @@ impl Compiler<'_> {
 
     /// Compiles the declarations of a struct literal or file, with the doc comment of each
     /// (computed in one pass over the children: looking back from each field would be
-    /// quadratic in wide structs).
-    fn compile_decls(&mut self, container: ast::SyntaxNode<'_>, span: Span) -> StructLit {
+    /// quadratic in wide structs). `decls` and their `labels` are those already looked up
+    /// for the children, in order (possibly none); a field not among them looks its label up.
+    fn compile_decls(
+        &mut self,
+        children: &[ast::SyntaxNode<'_>],
+        decls: &[AstDecl<'_>],
+        labels: &[Option<FieldLabel<'_>>],
+        span: Span,
+    ) -> StructLit {
         let mut out = Vec::new();
         let mut comments: Vec<ast::SyntaxNode<'_>> = Vec::new();
-        for child in container.all_children() {
+        let mut next_known = 0;
+        for &child in children {
             if child.kind() == "comment" {
                 comments.push(child);
                 continue;
             }
             if let Some(decl) = AstDecl::cast(child) {
+                let known_label = match decls.get(next_known) {
+                    Some(known) if known.syntax() == child => {
+                        next_known += 1;
+                        labels.get(next_known - 1).copied().flatten()
+                    }
+                    _ => None,
+                };
                 self.pending_doc = doc_from_comments(&comments, child);
-                self.compile_decl(decl, &mut out);
+                self.compile_decl(decl, known_label, &mut out);
                 self.pending_doc = None;
             }
             if child.is_named() {
@@ -483,11 +515,21 @@ impl Compiler<'_> {
     }
 
     fn compile_struct(&mut self, lit: ast::StructLit<'_>) -> ExprId {
-        let decls: Vec<AstDecl<'_>> = lit.decls().collect();
+        // The children are walked once (a sibling step costs a descent through
+        // tree-sitter's balanced repeat nodes) and serve both the names and the
+        // declarations; the declarations are `StructLit::decls`.
+        let children: Vec<ast::SyntaxNode<'_>> = lit.syntax().all_children().collect();
+        let decls: Vec<AstDecl<'_>> = children
+            .iter()
+            .filter(|n| n.is_named() && n.kind() != "comment")
+            .filter_map(|&n| AstDecl::cast(n))
+            .collect();
         let mut names = FxHashMap::default();
+        let labels = field_labels(&decls);
         let declared = collect_struct_names(
             &mut self.program.interner,
             &decls,
+            &labels,
             &mut names,
             &mut self.let_features,
             self.file.0,
@@ -501,15 +543,21 @@ impl Compiler<'_> {
         scope.declared.extend(declared.aliases);
         self.scopes.push(scope);
         let span = self.span(lit.range());
-        let compiled = self.compile_decls(lit.syntax(), span.clone());
+        let compiled = self.compile_decls(&children, &decls, &labels, span.clone());
         self.pop_scope();
         self.push(ExprKind::Struct(Rc::new(compiled)), span)
     }
 
-    fn compile_decl(&mut self, decl: AstDecl<'_>, out: &mut Vec<Decl>) {
+    /// `label` is the field's label if already looked up.
+    fn compile_decl(
+        &mut self,
+        decl: AstDecl<'_>,
+        label: Option<FieldLabel<'_>>,
+        out: &mut Vec<Decl>,
+    ) {
         match decl {
             AstDecl::Field(field) => {
-                if let Some(d) = self.compile_field(field) {
+                if let Some(d) = self.compile_field(field, label) {
                     out.push(d);
                 }
                 out.append(&mut self.extra_decls);
@@ -550,8 +598,19 @@ impl Compiler<'_> {
         }
     }
 
-    fn compile_field(&mut self, field: ast::Field<'_>) -> Option<Decl> {
-        let label = field.label()?;
+    /// `known_label` is the field's label if already looked up.
+    fn compile_field(
+        &mut self,
+        field: ast::Field<'_>,
+        known_label: Option<FieldLabel<'_>>,
+    ) -> Option<Decl> {
+        let (label, label_name) = match known_label {
+            Some(known) => known,
+            None => {
+                let label = field.label()?;
+                (label, label.name())
+            }
+        };
         let span = self.span(field.range());
         let label_span = self.span(label.range());
         let kind = match label.constraint() {
@@ -581,7 +640,7 @@ impl Compiler<'_> {
         // Lets that dynamic-field aliases need; added after the value is compiled (which may
         // compile nested declarations of its own).
         let mut label_lets: Vec<Decl> = Vec::new();
-        let l = match label.name()? {
+        let l = match label_name? {
             LabelName::Ident(ident) => L::Static(self.program.interner.label(ident.name(), false)),
             LabelName::String(s) => {
                 let (decoded, errors) = literal::decode_string(s);
@@ -657,7 +716,7 @@ impl Compiler<'_> {
         };
 
         // Pattern aliases `[X=expr]: value` (and `V=[expr]: value`) bind names inside the value.
-        let pattern_alias_name = match label.name() {
+        let pattern_alias_name = match label_name {
             Some(LabelName::Pattern(p)) => match p.expr() {
                 Some(AstExpr::Alias(a)) => a.name().map(|n| n.name().to_owned()),
                 _ => None,
@@ -666,10 +725,10 @@ impl Compiler<'_> {
         };
 
         let with_frame = pattern_alias_name.is_some()
-            || (matches!(label.name(), Some(LabelName::Pattern(_))) && label.alias().is_some());
+            || (matches!(label_name, Some(LabelName::Pattern(_))) && label.alias().is_some());
         // `[X=pattern]: v` binds X (the label, slot 0); `V=[pattern]: v` binds V (the
         // matched field, slot 1), for whatever the value is (also `[X=p]: b: c`).
-        let label_alias_of_pattern = match label.name() {
+        let label_alias_of_pattern = match label_name {
             Some(LabelName::Pattern(_)) => label.alias(),
             _ => None,
         };
@@ -696,9 +755,12 @@ impl Compiler<'_> {
                 let inner_span = self.span(inner.range());
                 let mut decls = Vec::new();
                 let mut names = FxHashMap::default();
+                let inner_decls = [AstDecl::Field(inner)];
+                let inner_labels = field_labels(&inner_decls);
                 let declared = collect_struct_names(
                     &mut self.program.interner,
-                    &[AstDecl::Field(inner)],
+                    &inner_decls,
+                    &inner_labels,
                     &mut names,
                     &mut self.let_features,
                     self.file.0,
@@ -706,7 +768,7 @@ impl Compiler<'_> {
                 let mut scope = Scope::new(true, names);
                 scope.declared = declared.aliases;
                 self.scopes.push(scope);
-                self.compile_decl(AstDecl::Field(inner), &mut decls);
+                self.compile_decl(AstDecl::Field(inner), inner_labels[0], &mut decls);
                 self.pop_scope();
                 self.push(
                     ExprKind::Struct(Rc::new(StructLit {

@@ -109,10 +109,23 @@ impl<'t> SyntaxNode<'t> {
         // Through a cursor: `Node::child(i)` walks the siblings from the first one, so an
         // index loop would be quadratic in the number of children (a list of a million
         // elements would never finish).
+        // Lazily, so that walking the children allocates nothing; the same steps as
+        // `Node::children` (as many nodes as `child_count`), without its collected Vec.
         let src = self.src;
+        let mut remaining = self.node.child_count();
         let mut cursor = self.node.walk();
-        let children: Vec<Node<'t>> = self.node.children(&mut cursor).collect();
-        children.into_iter().map(move |n| SyntaxNode::new(n, src))
+        cursor.goto_first_child();
+        std::iter::from_fn(move || {
+            if remaining == 0 {
+                return None;
+            }
+            remaining -= 1;
+            let node = cursor.node();
+            if remaining > 0 {
+                cursor.goto_next_sibling();
+            }
+            Some(SyntaxNode::new(node, src))
+        })
     }
 
     /// Named children other than comments.
