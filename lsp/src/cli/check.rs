@@ -35,6 +35,12 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if files.is_empty() {
+        // Not an error (a pre-commit run on a change without CUE files), but say so: a
+        // silent success on a mistyped directory would mislead.
+        eprintln!("xdef: no .cue files found in the given paths; nothing to check");
+        return ExitCode::SUCCESS;
+    }
     let mut all: Vec<Located> = Vec::new();
     // Files of a CUE addon (template.cue, parameter.cue, resources/) form one package:
     // each addon is checked once, as a whole.
