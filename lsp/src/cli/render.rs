@@ -80,6 +80,14 @@ fn print_objects(objects: &[Data], format: &str) {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if args.trait_params.len() > args.traits.len() {
+        eprintln!(
+            "xdef: {} --trait-params given for {} --trait: each --trait-params belongs to one --trait, in order",
+            args.trait_params.len(),
+            args.traits.len()
+        );
+        return ExitCode::from(2);
+    }
     let source = match super::read_source(&args.definition) {
         Ok(s) => s,
         Err(e) => {

@@ -1,5 +1,6 @@
-//! `xdef check` on paths that hold no definitions: missing paths are a usage error (exit
-//! 2), an empty directory is said to be empty (exit 0).
+//! Command-line usage errors and edge cases: `xdef check` on a missing path (exit 2, the
+//! path named) and on an empty directory (said to be empty, exit 0); `xdef render` with
+//! more `--trait-params` than `--trait` (exit 2).
 
 use std::process::Command;
 
@@ -31,4 +32,24 @@ fn a_missing_path_is_a_usage_error_that_names_it() {
     let (code, stderr) = xdef_check(&path);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("xdef-check-does-not-exist.cue"), "{stderr}");
+}
+
+#[test]
+fn render_refuses_trait_params_without_a_trait() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+    let out = Command::new(env!("CARGO_BIN_EXE_xdef"))
+        .args(["render", &format!("{root}/definitions/worker.cue")])
+        .args(["--params", &format!("{root}/inputs/worker-params.json")])
+        .args([
+            "--trait-params",
+            &format!("{root}/inputs/sidecar-params.json"),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("1 --trait-params given for 0 --trait"),
+        "{stderr}"
+    );
 }
