@@ -57,8 +57,24 @@ pub fn read_data(path: &Path) -> Result<Data, String> {
         Default::default(),
     );
     e.export_root().map_err(|diags| {
-        let first = diags.first().map(|d| d.text()).unwrap_or_default();
-        format!("{}: {first}", path.display())
+        let Some(first) = diags.first() else {
+            return format!("{}: not valid data", path.display());
+        };
+        // `file:line:col: message` when the problem has a position in the file.
+        let program = e.program();
+        let location = first.span.as_ref().and_then(|s| {
+            let file = program.files.get(s.file.0 as usize)?;
+            let pos = file
+                .parse
+                .line_index()
+                .line_col(file.parse.text(), s.range.start);
+            Some(format!("{}:{}", path.display(), pos))
+        });
+        format!(
+            "{}: {}",
+            location.unwrap_or_else(|| path.display().to_string()),
+            first.text()
+        )
     })
 }
 
