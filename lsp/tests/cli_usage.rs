@@ -1,7 +1,7 @@
 //! Command-line usage errors and edge cases: `xdef check` on a missing path (exit 2, the
 //! path named) and on an empty directory (said to be empty, exit 0); `xdef render` with
 //! more `--trait-params` than `--trait` (exit 2), a parameter file that does not parse
-//! (`file:line:col`).
+//! (`file:line:col`, JSON/CUE and YAML).
 
 use std::process::Command;
 
@@ -71,4 +71,25 @@ fn a_broken_parameter_file_is_reported_with_its_position() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     let name = params.file_name().unwrap().to_string_lossy().into_owned();
     assert!(stderr.contains(&format!("{name}:4:1: ")), "{stderr}");
+}
+
+#[test]
+fn a_broken_yaml_parameter_file_is_reported_with_its_position() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+    let params = std::env::temp_dir().join(format!("xdef-bad-params-{}.yaml", std::process::id()));
+    std::fs::write(&params, "image: nginx\n  cmd: [1]\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xdef"))
+        .args(["render", &format!("{root}/definitions/worker.cue")])
+        .arg("--params")
+        .arg(&params)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&params);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let name = params.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        stderr.contains(&format!("{name}:2:6: mapping values are not allowed")),
+        "{stderr}"
+    );
 }

@@ -48,8 +48,7 @@ pub fn read_data(path: &Path) -> Result<Data, String> {
         Some("yaml" | "yml")
     );
     if is_yaml {
-        return xdef_cue::encode::yaml_to_data(&text)
-            .map_err(|e| format!("{}: {e}", path.display()));
+        return xdef_cue::encode::yaml_to_data(&text).map_err(|e| yaml_error(path, &e));
     }
     let mut e = Evaluation::from_sources(
         vec![(super::display_path(path), text)],
@@ -76,6 +75,28 @@ pub fn read_data(path: &Path) -> Result<Data, String> {
             first.text()
         )
     })
+}
+
+/// A YAML decoding error as `file:line:col: message` when the decoder gave a position
+/// (its messages end with `at byte N line L column C`, both 1-based).
+fn yaml_error(path: &Path, message: &str) -> String {
+    let located = message.rsplit_once(" at byte ").and_then(|(text, at)| {
+        let mut words = at.split(' ');
+        let (_byte, l, line, c, col) = (
+            words.next()?,
+            words.next()?,
+            words.next()?,
+            words.next()?,
+            words.next()?,
+        );
+        if l != "line" || c != "column" || words.next().is_some() {
+            return None;
+        }
+        let (line, col) = (line.parse::<u32>().ok()?, col.parse::<u32>().ok()?);
+        let text = text.strip_prefix("yaml: ").unwrap_or(text);
+        Some(format!("{}:{line}:{col}: {text}", path.display()))
+    });
+    located.unwrap_or_else(|| format!("{}: {message}", path.display()))
 }
 
 fn print_objects(objects: &[Data], format: &str) {
