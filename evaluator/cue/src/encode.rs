@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+pub use crate::builtins::YamlError;
 use crate::data::Data;
 
 /// JSON text. `indent` is the indentation per level (`cue export` uses four spaces);
@@ -229,18 +230,20 @@ pub fn to_yaml_kubernetes(data: &Data) -> String {
 
 /// Decodes a single YAML document into data, as CUE's `yaml.Unmarshal` does (an empty
 /// text is `null`; more than one document is an error).
-pub fn yaml_to_data(text: &str) -> Result<Data, String> {
+pub fn yaml_to_data(text: &str) -> Result<Data, YamlError> {
     let mut docs = yaml_stream_to_data(text)?;
     match docs.len() {
         0 => Ok(Data::Null),
         1 => Ok(docs.pop().unwrap_or(Data::Null)),
-        n => Err(format!(
-            "expected a single YAML document, found {n} (separated by `---`)"
-        )),
+        n => Err(YamlError {
+            message: format!("expected a single YAML document, found {n} (separated by `---`)"),
+            line: None,
+            column: None,
+        }),
     }
 }
 
 /// Decodes every document of a YAML stream (`---`-separated), as CUE decodes YAML.
-pub fn yaml_stream_to_data(text: &str) -> Result<Vec<Data>, String> {
+pub fn yaml_stream_to_data(text: &str) -> Result<Vec<Data>, YamlError> {
     crate::builtins::yaml_documents(text)
 }

@@ -331,20 +331,12 @@ pub fn parse_stream(text: &str) -> Result<Vec<LocatedDoc>, YamlError> {
             }
         }
     }
-    let data = xdef_cue::encode::yaml_stream_to_data(text).map_err(|message| {
-        // "yaml: line N: message"
-        let rest = message.strip_prefix("yaml: ").unwrap_or(&message);
-        let (line, msg) = match rest.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
-            Some((n, m)) => (n.parse::<u32>().unwrap_or(1), m.to_owned()),
-            None => (1, rest.to_owned()),
-        };
-        YamlError {
-            message: msg,
-            at: LineCol {
-                line: line.saturating_sub(1),
-                col: 0,
-            },
-        }
+    let data = xdef_cue::encode::yaml_stream_to_data(text).map_err(|e| YamlError {
+        at: LineCol {
+            line: e.line.unwrap_or(1).saturating_sub(1) as u32,
+            col: e.column.map_or(0, |(col, _)| col.saturating_sub(1)) as u32,
+        },
+        message: e.message,
     })?;
     if data.len() != w.docs.len() {
         return Ok(data.into_iter().map(LocatedDoc::unlocated).collect());

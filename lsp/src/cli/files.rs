@@ -94,8 +94,8 @@ pub struct AddonSources {
 }
 
 /// Reads the addon at `root` (see `xdef_vela::addon::addon_root`). `overlay` replaces
-/// one file's text (an editor's unsaved version of it).
-pub fn read_addon(root: &Path, overlay: Option<(&Path, &str)>) -> Result<AddonSources, String> {
+/// one file (an editor's unsaved version of it, already parsed).
+pub fn read_addon(root: &Path, overlay: Option<(&Path, &Parse)>) -> Result<AddonSources, String> {
     use xdef_vela::addon::AddonLayout;
     let layout = if root.join("template.cue").is_file() {
         AddonLayout::CuePackage
@@ -114,8 +114,8 @@ pub fn read_addon(root: &Path, overlay: Option<(&Path, &str)>) -> Result<AddonSo
     let mut files = Vec::new();
     for path in paths {
         match overlay {
-            Some((p, text)) if p == path => files.push(SourceFile {
-                parse: xdef_syntax::parse(text.to_owned()),
+            Some((p, parse)) if p == path => files.push(SourceFile {
+                parse: parse.clone(),
                 path,
                 decode_errors: Vec::new(),
             }),

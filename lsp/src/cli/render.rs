@@ -77,26 +77,13 @@ pub fn read_data(path: &Path) -> Result<Data, String> {
     })
 }
 
-/// A YAML decoding error as `file:line:col: message` when the decoder gave a position
-/// (its messages end with `at byte N line L column C`, both 1-based).
-fn yaml_error(path: &Path, message: &str) -> String {
-    let located = message.rsplit_once(" at byte ").and_then(|(text, at)| {
-        let mut words = at.split(' ');
-        let (_byte, l, line, c, col) = (
-            words.next()?,
-            words.next()?,
-            words.next()?,
-            words.next()?,
-            words.next()?,
-        );
-        if l != "line" || c != "column" || words.next().is_some() {
-            return None;
-        }
-        let (line, col) = (line.parse::<u32>().ok()?, col.parse::<u32>().ok()?);
-        let text = text.strip_prefix("yaml: ").unwrap_or(text);
-        Some(format!("{}:{line}:{col}: {text}", path.display()))
-    });
-    located.unwrap_or_else(|| format!("{}: {message}", path.display()))
+/// A YAML decoding error as `file:line:col: message` when the decoder knows where.
+fn yaml_error(path: &Path, e: &xdef_cue::encode::YamlError) -> String {
+    match (e.line, e.column) {
+        (Some(line), Some((col, _))) => format!("{}:{line}:{col}: {}", path.display(), e.message),
+        (Some(line), None) => format!("{}:{line}: {}", path.display(), e.message),
+        (None, _) => format!("{}: {}", path.display(), e.message),
+    }
 }
 
 fn print_objects(objects: &[Data], format: &str) {

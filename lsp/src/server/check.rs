@@ -68,41 +68,15 @@ pub fn check_file(parse: &xdef_syntax::Parse, max_steps: u64) -> Vec<xdef_vela::
 }
 
 /// The evaluation tier of a CUE document. A file of a KubeVela addon (`template.cue`,
-/// `parameter.cue`, `resources/**`) is checked with the addon's other files, read from
-/// disk, as `xdef check` checks the addon; its values for hover still come from the file
-/// alone.
+/// `parameter.cue`, `resources/**`) gets the problems of the addon's package, its other
+/// files read from disk, as `xdef check` reports them; its values for hover still come
+/// from the file alone.
 pub fn check_document(text: &str, path: Option<&std::path::Path>, max_steps: u64) -> CheckOutput {
-    let mut out = check_text(text, max_steps);
-    let Some(path) = path else {
-        return out;
-    };
-    let Some(root) = xdef_vela::addon::addon_root(path, &|p| p.is_file()) else {
-        return out;
-    };
-    let Ok(addon) = crate::cli::read_addon(&root, Some((path, text))) else {
-        return out;
-    };
-    let Some(me) = addon.files.iter().position(|f| f.path == path) else {
-        return out;
-    };
-    let parse = &addon.files[me].parse;
-    out.diagnostics = crate::cli::check_addon(&addon, max_steps)
-        .into_iter()
-        .filter(|(file, _)| *file == me)
-        .map(|(_, d)| {
-            let mut diag = from_vela(&d);
-            if diag.range.is_empty() {
-                diag.range = widen(parse, diag.range.start);
-            }
-            diag
-        })
-        .collect();
-    out
-}
-
-pub fn check_text(text: &str, max_steps: u64) -> CheckOutput {
     let parse = xdef_syntax::parse(text.to_owned());
     let mut out = check_parse(&parse, max_steps);
+    if let Some(diagnostics) = path.and_then(|p| addon_diagnostics(&parse, p, max_steps)) {
+        out.diagnostics = diagnostics;
+    }
     for d in &mut out.diagnostics {
         if d.range.is_empty() {
             d.range = widen(&parse, d.range.start);
@@ -114,6 +88,25 @@ pub fn check_text(text: &str, max_steps: u64) -> CheckOutput {
     out.diagnostics
         .dedup_by(|a, b| a.range == b.range && a.message == b.message);
     out
+}
+
+/// The diagnostics of the addon file at `path` (`parse` is its editor text), or None when
+/// it is not part of an addon.
+fn addon_diagnostics(
+    parse: &xdef_syntax::Parse,
+    path: &std::path::Path,
+    max_steps: u64,
+) -> Option<Vec<Diag>> {
+    let root = xdef_vela::addon::addon_root(path, &|p| p.is_file())?;
+    let addon = crate::cli::read_addon(&root, Some((path, parse))).ok()?;
+    let me = addon.files.iter().position(|f| f.path == path)?;
+    Some(
+        crate::cli::check_addon(&addon, max_steps)
+            .into_iter()
+            .filter(|(file, _)| *file == me)
+            .map(|(_, d)| from_vela(&d))
+            .collect(),
+    )
 }
 
 /// A position reported without extent becomes the expression that starts there

@@ -37,6 +37,8 @@ mod unicode;
 mod uuid;
 mod yaml;
 
+pub use yaml::YamlError;
+
 /// The largest string, bytes or list a library function builds (in bytes or elements);
 /// past it the function fails instead of exhausting memory.
 pub const MAX_RESULT: usize = 1 << 28;
@@ -71,7 +73,7 @@ pub fn yaml_emit_kubernetes(data: &Data) -> String {
 }
 
 /// Every document of a YAML stream, decoded as CUE decodes YAML.
-pub fn yaml_documents(text: &str) -> Result<Vec<Data>, String> {
+pub fn yaml_documents(text: &str) -> Result<Vec<Data>, YamlError> {
     yaml::unmarshal_docs(text)
 }
 

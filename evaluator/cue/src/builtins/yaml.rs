@@ -114,8 +114,40 @@ struct Builder {
     docs: Vec<Data>,
 }
 
+/// A YAML stream that does not decode: the message, and where when it is known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlError {
+    pub message: String,
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// 1-based column and byte offset, for the scanner's errors.
+    pub column: Option<(usize, usize)>,
+}
+
+impl std::fmt::Display for YamlError {
+    /// The texts of go-yaml (`yaml: line N: …`) and of the scanner (`… at byte B line N
+    /// column C`), which CUE's messages carry.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some((column, byte))) => write!(
+                f,
+                "yaml: {} at byte {byte} line {line} column {column}",
+                self.message
+            ),
+            (Some(line), None) => write!(f, "yaml: line {line}: {}", self.message),
+            (None, _) => f.write_str(&self.message),
+        }
+    }
+}
+
+impl From<YamlError> for String {
+    fn from(e: YamlError) -> String {
+        e.to_string()
+    }
+}
+
 /// Parses every document of a YAML stream.
-pub fn unmarshal_docs(src: &str) -> Result<Vec<Data>, String> {
+pub fn unmarshal_docs(src: &str) -> Result<Vec<Data>, YamlError> {
     let mut parser = Parser::new_from_str(src);
     let mut b = Builder {
         stack: Vec::new(),
@@ -124,9 +156,17 @@ pub fn unmarshal_docs(src: &str) -> Result<Vec<Data>, String> {
         docs: Vec::new(),
     };
     loop {
-        let (event, mark) = parser.next_token().map_err(|e| format!("yaml: {e}"))?;
+        let (event, mark) = parser.next_token().map_err(|e| YamlError {
+            message: e.info().to_owned(),
+            line: Some(e.marker().line()),
+            column: Some((e.marker().col() + 1, e.marker().index())),
+        })?;
         let line = mark.line();
-        let err = |m: String| format!("yaml: line {line}: {m}");
+        let err = |message: String| YamlError {
+            message,
+            line: Some(line),
+            column: None,
+        };
         match event {
             Event::StreamStart | Event::DocumentStart | Event::Nothing => {}
             Event::DocumentEnd => {}
