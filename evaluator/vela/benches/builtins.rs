@@ -1,8 +1,8 @@
 //! In-process timings of KubeVela's built-in definitions.
 //!
 //! For every component, trait and policy definition in
-//! `$XDEF_KUBEVELA_DIR/vela-templates/definitions/internal` (default `/work/corpus/kubevela`
-//! when it exists; nothing of it is in this repository), with the parameters of the first
+//! `$XDEF_KUBEVELA_DIR/vela-templates/definitions/internal` (a kubevela/kubevela checkout;
+//! nothing of it is in this repository; without it, `examples/definitions`), with the parameters of the first
 //! example Application in that checkout that uses the type (`{}` when none does):
 //!
 //! - `render/<kind>/<name>`: `render_component` (components, policies) or `apply_trait`
@@ -42,9 +42,7 @@ struct Case {
 }
 
 fn kubevela_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("XDEF_KUBEVELA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/corpus/kubevela"));
+    let dir = PathBuf::from(std::env::var_os("XDEF_KUBEVELA_DIR")?);
     dir.join("vela-templates/definitions/internal")
         .is_dir()
         .then_some(dir)

@@ -471,11 +471,12 @@ fn misuse_is_reported() {
 // ---- corpus check ----------------------------------------------------------------------
 
 /// The KubeVela definitions corpus (kubevela/kubevela, kubevela/catalog and
-/// kubevela/workflow checked out side by side); not part of the repository.
+/// kubevela/workflow checked out side by side in `$XDEF_VELA_CORPUS`); not part of the
+/// repository.
 fn corpus_root() -> std::path::PathBuf {
-    std::env::var_os("XDEF_VELA_CORPUS")
-        .map(Into::into)
-        .unwrap_or_else(|| "/work/corpus".into())
+    std::env::var_os("XDEF_VELA_CORPUS").map(Into::into).expect(
+        "set XDEF_VELA_CORPUS to a directory holding kubevela, catalog and workflow checkouts",
+    )
 }
 
 fn cue_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
@@ -644,7 +645,7 @@ fn corpus_units(root: &std::path::Path) -> Vec<(String, &'static str, PackageSet
 
 /// Compiles every corpus `.cue` file that imports `vela/*` with the right package set,
 /// and reports package members the schemas lack (and evaluation errors, for review).
-/// `cargo test -p xdef-vela --test packages -- --ignored --nocapture corpus`
+/// `XDEF_VELA_CORPUS=/path/to/corpus cargo test -p xdef-vela --test packages -- --ignored --nocapture corpus`
 #[test]
 #[ignore = "reads the KubeVela corpus outside the repository"]
 fn corpus_package_members() {
