@@ -434,23 +434,7 @@ impl Evaluator {
         let name = self.label_selector(f);
         match base {
             Val::Bottom(e) => Val::Bottom(e),
-            Val::Atom(a) => {
-                let kind = if a.is_concrete() {
-                    ErrorKind::Eval
-                } else {
-                    ErrorKind::Incomplete
-                };
-                err(
-                    kind,
-                    format!(
-                        "invalid selector {name} for value of type {}",
-                        a.value
-                            .as_ref()
-                            .map_or_else(|| a.kinds.to_string(), |v| v.kind_name().to_owned())
-                    ),
-                    span,
-                )
-            }
+            Val::Atom(a) => selector_on_scalar(&name, &a, span),
             Val::Vertex(v) => {
                 let v = match self.resolve_default(v) {
                     Ok(v) => v,
@@ -505,23 +489,7 @@ impl Evaluator {
                 format!("invalid selector {name} for value of type list"),
                 span,
             ),
-            Value::Atom(a) => {
-                let kind = if a.is_concrete() {
-                    ErrorKind::Eval
-                } else {
-                    ErrorKind::Incomplete
-                };
-                err(
-                    kind,
-                    format!(
-                        "invalid selector {name} for value of type {}",
-                        a.value
-                            .as_ref()
-                            .map_or_else(|| a.kinds.to_string(), |v| v.kind_name().to_owned())
-                    ),
-                    span,
-                )
-            }
+            Value::Atom(a) => selector_on_scalar(&name, a, span),
             Value::Disjunction(_) => err(
                 ErrorKind::Incomplete,
                 format!("undefined field: {name} (unresolved disjunction)"),
@@ -1564,4 +1532,24 @@ fn qualified(pkg: &str, name: &str) -> String {
     } else {
         format!("{}.{name}", pkg.rsplit('/').next().unwrap_or(pkg))
     }
+}
+
+/// `x.name` where `x` is a scalar or a scalar constraint: an error, permanent for a
+/// concrete value, incomplete for a constraint such as `string` (as CUE reports it).
+fn selector_on_scalar(name: &str, a: &Atom, span: &Span) -> Val {
+    let kind = if a.is_concrete() {
+        ErrorKind::Eval
+    } else {
+        ErrorKind::Incomplete
+    };
+    err(
+        kind,
+        format!(
+            "invalid selector {name} for value of type {}",
+            a.value
+                .as_ref()
+                .map_or_else(|| a.kinds.to_string(), |v| v.kind_name().to_owned())
+        ),
+        span,
+    )
 }
