@@ -1951,47 +1951,40 @@ pub fn dry_run(
 fn check_components(components: &[Component], registry: &Registry, problems: &mut Vec<Problem>) {
     for c in components {
         let what = format!("component {:?}", c.name);
-        match registry.get(DefinitionKind::Component, &c.type_name) {
+        let mut check_type = |kind, type_name: &str, at, noun: &str, crd: &str| match registry
+            .get(kind, type_name)
+        {
             None => problems.push(Problem::new(
-                c.type_at,
-                format!(
-                    "{what}: {}",
-                    registry.not_found(DefinitionKind::Component, &c.type_name, "type")
-                ),
+                at,
+                format!("{what}: {}", registry.not_found(kind, type_name, noun)),
             )),
             Some(d) => {
                 if let Some(s) = &d.unsupported {
                     problems.push(Problem::new(
-                        c.type_at,
+                        at,
                         format!(
-                            "{what}: the ComponentDefinition {:?} has {s} schematic; xdef renders CUE templates only",
+                            "{what}: the {crd} {:?} has {s} schematic; xdef renders CUE templates only",
                             d.name
                         ),
                     ));
                 }
             }
-        }
+        };
+        check_type(
+            DefinitionKind::Component,
+            &c.type_name,
+            c.type_at,
+            "type",
+            "ComponentDefinition",
+        );
         for t in &c.traits {
-            match registry.get(DefinitionKind::Trait, &t.type_name) {
-                None => problems.push(Problem::new(
-                    t.type_at,
-                    format!(
-                        "{what}: {}",
-                        registry.not_found(DefinitionKind::Trait, &t.type_name, "trait type")
-                    ),
-                )),
-                Some(d) => {
-                    if let Some(s) = &d.unsupported {
-                        problems.push(Problem::new(
-                            t.type_at,
-                            format!(
-                                "{what}: the TraitDefinition {:?} has {s} schematic; xdef renders CUE templates only",
-                                d.name
-                            ),
-                        ));
-                    }
-                }
-            }
+            check_type(
+                DefinitionKind::Trait,
+                &t.type_name,
+                t.type_at,
+                "trait type",
+                "TraitDefinition",
+            );
         }
     }
 }
